@@ -1,0 +1,41 @@
+// The exported pthread_barrier_* and pthread_barrierattr_*: each forwards to
+// the core. The anonymous version script (exports.map) makes these unversioned
+// definitions match references to both glibc versions, GLIBC_2.34 and the
+// compat GLIBC_2.2.5 / GLIBC_2.3.3 (design-facts 2.2).
+#include <pthread.h>
+
+#include "barrier.h"
+
+#define BSHIM_EXPORT extern "C" __attribute__((visibility("default")))
+
+BSHIM_EXPORT int pthread_barrier_init(pthread_barrier_t* __restrict barrier,
+                                      const pthread_barrierattr_t* __restrict attr,
+                                      unsigned int count) noexcept {
+  return bshim::barrier_init(barrier, attr, count);
+}
+
+BSHIM_EXPORT int pthread_barrier_wait(pthread_barrier_t* barrier) noexcept {
+  return bshim::barrier_wait(barrier);
+}
+
+BSHIM_EXPORT int pthread_barrier_destroy(pthread_barrier_t* barrier) noexcept {
+  return bshim::barrier_destroy(barrier);
+}
+
+BSHIM_EXPORT int pthread_barrierattr_init(pthread_barrierattr_t* attr) noexcept {
+  return bshim::barrierattr_init(attr);
+}
+
+BSHIM_EXPORT int pthread_barrierattr_destroy(pthread_barrierattr_t* attr) noexcept {
+  return bshim::barrierattr_destroy(attr);
+}
+
+BSHIM_EXPORT int pthread_barrierattr_getpshared(
+    const pthread_barrierattr_t* __restrict attr, int* __restrict pshared) noexcept {
+  return bshim::barrierattr_getpshared(attr, pshared);
+}
+
+BSHIM_EXPORT int pthread_barrierattr_setpshared(pthread_barrierattr_t* attr,
+                                                int pshared) noexcept {
+  return bshim::barrierattr_setpshared(attr, pshared);
+}

@@ -1,0 +1,86 @@
+#include "real_functions.h"
+
+#include <dlfcn.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+
+namespace bshim_preload {
+namespace {
+
+using MmapFn = void* (*)(void*, size_t, int, int, int, off_t);
+using MunmapFn = int (*)(void*, size_t);
+using MremapFn = void* (*)(void*, size_t, size_t, int, ...);
+using ShmdtFn = int (*)(const void*);
+
+// Null until the constructor resolved them. relaxed everywhere: a function
+// pointer is self-contained (the code it points to is already mapped), and a
+// reader that still sees null simply makes the system call itself.
+constinit std::atomic<MmapFn> g_mmap{nullptr};
+constinit std::atomic<MmapFn> g_mmap64{nullptr};
+constinit std::atomic<MunmapFn> g_munmap{nullptr};
+constinit std::atomic<MremapFn> g_mremap{nullptr};
+constinit std::atomic<ShmdtFn> g_shmdt{nullptr};
+
+// glibc 2.36 exports all five at version GLIBC_2.2.5 only (design-facts 2.1);
+// asking for the version avoids BZ 14932's wrong-version pick. Plain dlsym
+// serves other libcs and architectures.
+void* lookup_next(const char* name) {
+  void* symbol = dlvsym(RTLD_NEXT, name, "GLIBC_2.2.5");
+  return symbol != nullptr ? symbol : dlsym(RTLD_NEXT, name);
+}
+
+template <typename Fn>
+void resolve(std::atomic<Fn>& slot, const char* name, void* own_wrapper) {
+  void* symbol = lookup_next(name);
+  // A lookup that finds our own wrapper would recurse for ever: keep the
+  // system call instead.
+  if (symbol == nullptr || symbol == own_wrapper) return;
+  slot.store(reinterpret_cast<Fn>(symbol), std::memory_order_relaxed);
+}
+
+}  // namespace
+
+void resolve_real_functions() {
+  resolve(g_mmap, "mmap", dlsym(RTLD_DEFAULT, "mmap"));
+  resolve(g_mmap64, "mmap64", dlsym(RTLD_DEFAULT, "mmap64"));
+  resolve(g_munmap, "munmap", dlsym(RTLD_DEFAULT, "munmap"));
+  resolve(g_mremap, "mremap", dlsym(RTLD_DEFAULT, "mremap"));
+  resolve(g_shmdt, "shmdt", dlsym(RTLD_DEFAULT, "shmdt"));
+}
+
+void* call_real_mmap(void* addr, size_t length, int prot, int flags, int fd, off_t offset) {
+  if (MmapFn real = g_mmap.load(std::memory_order_relaxed)) {
+    return real(addr, length, prot, flags, fd, offset);
+  }
+  return reinterpret_cast<void*>(syscall(SYS_mmap, addr, length, prot, flags, fd, offset));
+}
+
+void* call_real_mmap64(void* addr, size_t length, int prot, int flags, int fd, off_t offset) {
+  if (MmapFn real = g_mmap64.load(std::memory_order_relaxed)) {
+    return real(addr, length, prot, flags, fd, offset);
+  }
+  return reinterpret_cast<void*>(syscall(SYS_mmap, addr, length, prot, flags, fd, offset));
+}
+
+int call_real_munmap(void* addr, size_t length) {
+  if (MunmapFn real = g_munmap.load(std::memory_order_relaxed)) return real(addr, length);
+  return static_cast<int>(syscall(SYS_munmap, addr, length));
+}
+
+void* call_real_mremap(void* old_address, size_t old_size, size_t new_size, int flags,
+                       void* new_address) {
+  if (MremapFn real = g_mremap.load(std::memory_order_relaxed)) {
+    return real(old_address, old_size, new_size, flags, new_address);
+  }
+  return reinterpret_cast<void*>(
+      syscall(SYS_mremap, old_address, old_size, new_size, flags, new_address));
+}
+
+int call_real_shmdt(const void* shmaddr) {
+  if (ShmdtFn real = g_shmdt.load(std::memory_order_relaxed)) return real(shmaddr);
+  return static_cast<int>(syscall(SYS_shmdt, shmaddr));
+}
+
+}  // namespace bshim_preload

@@ -1,0 +1,25 @@
+// The real munmap, mmap, mremap and shmdt, behind the wrappers.
+//
+// resolve_real_functions() looks them up once, from the library constructor,
+// with dlvsym/dlsym(RTLD_NEXT). A call that arrives before that (from the
+// loader, or another library's constructor that runs first) or if a lookup
+// failed goes to the raw system call: never to dlsym, which takes the loader
+// lock and may allocate.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+
+namespace bshim_preload {
+
+void resolve_real_functions();
+
+void* call_real_mmap(void* addr, size_t length, int prot, int flags, int fd, off_t offset);
+void* call_real_mmap64(void* addr, size_t length, int prot, int flags, int fd, off_t offset);
+int call_real_munmap(void* addr, size_t length);
+void* call_real_mremap(void* old_address, size_t old_size, size_t new_size, int flags,
+                       void* new_address);
+int call_real_shmdt(const void* shmaddr);
+
+}  // namespace bshim_preload

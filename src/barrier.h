@@ -1,0 +1,33 @@
+// The barrier-shim core: a POSIX barrier that is process-shared, destroy- and
+// unmap-safe, and cannot fail once initialised. Same contracts as the POSIX
+// functions of the same names; the preload layer exports them under those names.
+//
+// Contract of wait: it returns PTHREAD_BARRIER_SERIAL_THREAD in exactly one
+// participant of each round and 0 in the others, only after all `count`
+// participants have arrived. The instant it returns in any thread, that thread
+// may destroy the barrier and release its memory (free, munmap, mmap over it,
+// mremap, shmdt, overwrite, init again), while the round's other waiters are
+// still leaving. It never returns EINTR (a signal handler runs and the wait
+// resumes), never allocates, and fails only with EINVAL for memory that is not
+// a live barrier.
+//
+// Contract of destroy: EBUSY while a participant is blocked in an incomplete
+// round (that round still completes normally); otherwise 0, also right after
+// one's own wait returned while peers are still leaving.
+#pragma once
+
+#include <pthread.h>
+
+namespace bshim {
+
+int barrier_init(pthread_barrier_t* barrier, const pthread_barrierattr_t* attr,
+                 unsigned count);
+int barrier_wait(pthread_barrier_t* barrier);
+int barrier_destroy(pthread_barrier_t* barrier);
+
+int barrierattr_init(pthread_barrierattr_t* attr);
+int barrierattr_destroy(pthread_barrierattr_t* attr);
+int barrierattr_getpshared(const pthread_barrierattr_t* attr, int* pshared);
+int barrierattr_setpshared(pthread_barrierattr_t* attr, int pshared);
+
+}  // namespace bshim

@@ -1,0 +1,86 @@
+// pthread_barrier_init, pthread_barrier_destroy: everything that can fail
+// happens here, never in wait.
+#include <cerrno>
+
+#include "barrier.h"
+#include "barrier_attr.h"
+#include "barrier_object_access.h"
+#include "unmap_lock.h"
+#include "wait_policy.h"
+
+namespace bshim {
+
+int barrier_init(pthread_barrier_t* barrier, const pthread_barrierattr_t* attr,
+                 unsigned count) {
+  if (barrier == nullptr ||
+      reinterpret_cast<uintptr_t>(barrier) % alignof(uint64_t) != 0) {
+    return EINVAL;
+  }
+  if (count == 0 || count > kMaxCount) return EINVAL;
+  bool process_shared = false;
+  if (attr != nullptr && !decode_barrierattr(attr, &process_shared)) return EINVAL;
+
+  BarrierObject* object = as_object(barrier);
+  // relaxed: only the round number is used, to pick a different one below.
+  const uint64_t old_state = object->state.load(std::memory_order_relaxed);
+  BarrierConstants old;
+  const bool was_live = load_live_barrier(barrier, &old);
+  // POSIX leaves init over a barrier in use undefined; we refuse it rather
+  // than strand the threads blocked in it.
+  if (was_live && arrivals_of(old_state) != 0) return EBUSY;
+
+  uint32_t flags = process_shared ? kFlagProcessShared : 0;
+  if (count <= usable_cpu_count()) flags |= kFlagSpin;
+  const uintptr_t address = reinterpret_cast<uintptr_t>(barrier);
+  const int old_slot = was_live ? wake_slot_index(old.flags) : -1;
+  if (!process_shared) {
+    // Finds the slot this address already owns, if any, or claims one; no
+    // slot means the object wait path (slower, not proof against releases
+    // that no interposer sees: see README).
+    const int slot = claim_wake_slot(address);
+    if (slot >= 0) flags = flags_with_wake_slot(flags, slot);
+  } else if (old_slot >= 0) {
+    release_wake_slot(old_slot, address);
+  }
+
+  // relaxed: published by the release store of `state` below and, for other
+  // threads, by whatever hands them the barrier.
+  object->count.store(count, std::memory_order_relaxed);
+  object->flags.store(flags, std::memory_order_relaxed);
+  object->unused16.store(0, std::memory_order_relaxed);
+  object->unused20.store(0, std::memory_order_relaxed);
+  object->check.store(integrity_check(count, flags), std::memory_order_relaxed);
+  // A round number other than the memory's old one, sleepers bit clear: a
+  // straggler of a previous barrier at this address sees its round as over,
+  // and no sleeper's expected futex value (which has the bit set) matches.
+  // release: orders the constant fields before it.
+  object->state.store(state_for_round(next_round(round_of(old_state))),
+                      std::memory_order_release);
+  return 0;
+}
+
+int barrier_destroy(pthread_barrier_t* barrier) {
+  BarrierConstants constants;
+  if (!load_live_barrier(barrier, &constants)) return EINVAL;
+  BarrierObject* object = as_object(barrier);
+  // acquire: pairs with the release of the last completed round, so the
+  // arrivals we read are at least that round's reset.
+  if (arrivals_of(object->state.load(std::memory_order_acquire)) != 0) {
+    return EBUSY;  // someone is blocked in an incomplete round: leave it be
+  }
+  // From here on wait and destroy answer EINVAL, and pollers stop polling.
+  object->check.store(0, std::memory_order_relaxed);
+  const int slot = wake_slot_index(constants.flags);
+  if (slot >= 0) {
+    // Private waiters never read the object after arriving: nothing to wait for.
+    release_wake_slot(slot, reinterpret_cast<uintptr_t>(barrier));
+  } else {
+    // Object wait path: waiters of this process may still be reading the
+    // object inside their exit windows. Taking the unmap side waits them out;
+    // once it is ours, no thread of this process touches the object again.
+    UnmapSection wait_out_exit_windows;
+  }
+  return 0;
+}
+
+}  // namespace bshim

@@ -1,0 +1,79 @@
+// Thin wrappers over the futex(2) system call.
+//
+// Every call goes straight to the kernel through syscall(2): no allocation,
+// no locks, async-signal-safe. Each wrapper returns 0 or a positive errno
+// value and never touches the caller's errno, so the barrier can call them
+// inside interposed functions that must leave errno as they found it.
+//
+// References: futex(2) man page; Linux kernel/futex/waitwake.c, whose
+// futex_wait() re-queues itself after a spurious wake-up and returns 0 only
+// when a waker dequeued it. The bitset variants below rely on that.
+#pragma once
+
+#include <cerrno>
+#include <cstdint>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace bshim {
+
+// Which futex key the kernel uses: process-local (hashed by mm and address)
+// or shared (hashed by the backing page, so other processes' views match).
+enum class FutexScope { kPrivate, kShared };
+
+namespace futex_detail {
+
+inline int op_with_scope(int op, FutexScope scope) {
+  return scope == FutexScope::kPrivate ? (op | FUTEX_PRIVATE_FLAG) : op;
+}
+
+// syscall() reports failure through errno; translate to a return value and
+// restore errno so callers stay errno-neutral.
+inline int raw_futex(const uint32_t* word, int op, uint32_t value,
+                     uint32_t bitset) {
+  const int saved_errno = errno;
+  const long rc = syscall(SYS_futex, word, op, value, nullptr, nullptr, bitset);
+  const int result = rc < 0 ? errno : 0;
+  errno = saved_errno;
+  return result;
+}
+
+}  // namespace futex_detail
+
+// Sleeps while *word == expected. Returns 0 after a wake, EAGAIN if the word
+// differed when the kernel looked, EINTR after a signal handler ran, EFAULT if
+// the word is no longer mapped. The kernel reads the word itself, so a fault
+// becomes EFAULT instead of SIGSEGV.
+inline int futex_wait(const uint32_t* word, uint32_t expected,
+                      FutexScope scope) {
+  return futex_detail::raw_futex(
+      word, futex_detail::op_with_scope(FUTEX_WAIT, scope), expected, 0);
+}
+
+// Like futex_wait, but only a futex_wake_bitset whose bitset intersects
+// `bitset` (or a plain futex_wake) dequeues this waiter.
+inline int futex_wait_bitset(const uint32_t* word, uint32_t expected,
+                             uint32_t bitset, FutexScope scope) {
+  return futex_detail::raw_futex(
+      word, futex_detail::op_with_scope(FUTEX_WAIT_BITSET, scope), expected,
+      bitset);
+}
+
+// Wakes every waiter on word. The kernel does not read or write *word for a
+// private wake; a shared wake looks the page up and fails with EFAULT if the
+// caller's view is gone (callers that need the wake to land keep the page
+// mapped; see unmap_lock.h).
+inline int futex_wake_all(const uint32_t* word, FutexScope scope) {
+  return futex_detail::raw_futex(
+      word, futex_detail::op_with_scope(FUTEX_WAKE, scope), INT32_MAX, 0);
+}
+
+inline int futex_wake_all_bitset(const uint32_t* word, uint32_t bitset,
+                                 FutexScope scope) {
+  return futex_detail::raw_futex(
+      word, futex_detail::op_with_scope(FUTEX_WAKE_BITSET, scope), INT32_MAX,
+      bitset);
+}
+
+}  // namespace bshim

@@ -1,0 +1,45 @@
+// Process-global wake slots for private barriers.
+//
+// A waiter of a private barrier never touches the barrier object after its
+// arrival: it spins and sleeps on its barrier's slot instead. The slot lives
+// in this library's static memory, which is never freed or unmapped, so the
+// barrier's memory may be released the instant any waiter returns, by any
+// means, including ones no interposer sees (glibc's internal munmap in free()).
+//
+// Each slot is owned by at most one live private barrier (keyed by address),
+// so a change of `completions` can only mean that the owner's round completed.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace bshim {
+
+// Invariants: `owner` is 0 or the address of the one private barrier whose
+// index is stored in its flags; `completions` changes only in that barrier's
+// round-completing path (+1 per round), so a waiter that read value v before
+// arriving knows its round is complete once it sees any other value.
+struct alignas(64) WakeSlot {
+  std::atomic<uint32_t> completions;  // futex word for sleepers
+  std::atomic<uint32_t> sleepers;     // waiters that may be in FUTEX_WAIT
+  std::atomic<uintptr_t> owner;       // barrier address, 0 when free
+};
+
+// 1024 slots = 64 KiB of zero-initialised static memory, touched lazily. A
+// process with more live private barriers than that falls back to the object
+// wait path for the extra ones (see barrier_wait.cc).
+inline constexpr size_t kWakeSlotCount = 1024;
+
+// Finds the slot already owned by `barrier_address` (re-init at the same
+// address) or claims a free one. Returns the slot index, or -1 if every slot
+// in the probe window is taken. Called from init only.
+int claim_wake_slot(uintptr_t barrier_address);
+
+// Gives the slot back; called from destroy. A slot whose barrier was never
+// destroyed stays claimed until a barrier is initialised at the same address.
+void release_wake_slot(int index, uintptr_t barrier_address);
+
+WakeSlot& wake_slot(int index);
+
+}  // namespace bshim

@@ -1,0 +1,42 @@
+// Helpers shared by the unit tests: barrier memory in its own pages, and a
+// round checker that records what every participant saw.
+#pragma once
+
+#include <pthread.h>
+#include <sys/mman.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstring>
+#include <functional>
+#include <thread>
+#include <vector>
+
+namespace bshim_test {
+
+// A page of its own, so a test can unmap it without touching anything else.
+inline pthread_barrier_t* map_barrier_page(bool shared = false) {
+  void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE,
+                    (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS, -1, 0);
+  return page == MAP_FAILED ? nullptr : static_cast<pthread_barrier_t*>(page);
+}
+
+inline void unmap_barrier_page(pthread_barrier_t* barrier) { munmap(barrier, 4096); }
+
+// Runs `body(index)` on `count` threads and joins them.
+inline void run_threads(unsigned count, const std::function<void(unsigned)>& body) {
+  std::vector<std::thread> threads;
+  for (unsigned i = 0; i < count; ++i) threads.emplace_back(body, i);
+  for (auto& thread : threads) thread.join();
+}
+
+// Per-round bookkeeping: arrivals counted before the wait, so a participant
+// that returns before everyone arrived sees fewer than `count`.
+struct RoundLedger {
+  explicit RoundLedger(unsigned rounds) : arrived(rounds), serials(rounds), early(0) {}
+  std::vector<std::atomic<unsigned>> arrived;
+  std::vector<std::atomic<unsigned>> serials;
+  std::atomic<unsigned> early;
+};
+
+}  // namespace bshim_test
