@@ -1,0 +1,188 @@
+/* Behaviour: fork() from a multithreaded program never hands the child a
+ * held unmap lock.  While two threads pass a process-shared barrier in a
+ * tight loop (so barrier exits, which hold the unmap lock, are almost always
+ * in progress) and another thread munmaps and mmap(MAP_FIXED)s in a loop,
+ * the main thread forks repeatedly.  Each child at once calls every wrapped
+ * unmapping function on memory it inherited: munmap, mmap(MAP_FIXED),
+ * mremap (shrinking) and shmdt; and in the inherited-barrier sub-case it
+ * also waits on a process-shared count-1 barrier it inherited, which must
+ * return PTHREAD_BARRIER_SERIAL_THREAD.  Every child must exit 0 within
+ * 2 s (a child that hangs inherited a held unmap lock).
+ * Sub-case: plain | inherited-barrier. */
+#include "children.h"
+#include <limits.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/shm.h>
+
+enum { MAX_FORKS = 400, MIN_FORKS = 50 };
+static const double RUN_SECONDS = 1.5;   /* fork for this long ... */
+static const double MAX_SECONDS = 5.0;   /* ... or until MIN_FORKS, up to this */
+static const long CHILD_LIMIT_MS = 2000;
+
+static pthread_barrier_t *busy;        /* count 2, looped on by two threads */
+static pthread_barrier_t *inherited;   /* count 1, used by the children */
+static bool child_uses_barrier;
+static atomic_int stop;
+static atomic_long busy_rounds, unmapper_cycles;
+static atomic_long stop_after = LONG_MAX;
+
+static char *page_to_unmap, *page_to_replace, *region_to_shrink;
+static void *sysv_segment;
+
+static void *busy_participant(void *arg)
+{
+    (void)arg;
+    for (long r = 0;; r++) {
+        int rc = pthread_barrier_wait(busy);
+        if (!bh_wait_ok(rc))
+            bh_fail("the busy barrier's wait returned %s", bh_err_name(rc));
+        if (rc == PTHREAD_BARRIER_SERIAL_THREAD) {
+            atomic_fetch_add(&busy_rounds, 1);
+            /* The peer reads stop_after after the next round, so both stop together. */
+            if (atomic_load(&stop) && atomic_load(&stop_after) == LONG_MAX)
+                atomic_store(&stop_after, r + 1);
+        }
+        if (r >= atomic_load(&stop_after))
+            return NULL;
+    }
+}
+
+static void *unmapper(void *arg)
+{
+    (void)arg;
+    char *mine = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mine == MAP_FAILED)
+        bh_setup_error("mmap failed");
+    while (!atomic_load(&stop)) {
+        char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED || munmap(p, 4096) != 0)
+            bh_fail("the unmapper's mmap/munmap failed");
+        if (mmap(mine, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != mine)
+            bh_fail("the unmapper's mmap(MAP_FIXED) failed");
+        atomic_fetch_add(&unmapper_cycles, 1);
+    }
+    return NULL;
+}
+
+/* Runs in the child right after fork: async-signal-safe calls only. */
+static int child(void)
+{
+    if (munmap(page_to_unmap, 4096) != 0)
+        return 10;
+    if (mmap(page_to_replace, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
+        page_to_replace)
+        return 11;
+    if (mremap(region_to_shrink, 2 * 4096, 4096, 0) != region_to_shrink)
+        return 12;
+    if (shmdt(sysv_segment) != 0)
+        return 13;
+    if (child_uses_barrier && pthread_barrier_wait(inherited) != PTHREAD_BARRIER_SERIAL_THREAD)
+        return 14;
+    return 0;
+}
+
+static const char *child_failure(int code)
+{
+    switch (code) {
+    case 10: return "munmap failed";
+    case 11: return "mmap(MAP_FIXED) failed";
+    case 12: return "mremap failed";
+    case 13: return "shmdt failed";
+    case 14: return "the inherited count-1 barrier's wait did not return PTHREAD_BARRIER_SERIAL_THREAD";
+    default: return "unexpected exit status";
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2 || (strcmp(argv[1], "plain") && strcmp(argv[1], "inherited-barrier"))) {
+        fprintf(stderr, "usage: %s plain | inherited-barrier\n", argv[0]);
+        return BH_SETUP;
+    }
+    child_uses_barrier = strcmp(argv[1], "inherited-barrier") == 0;
+    bh_start("setup", 12);
+
+    pthread_barrierattr_t attr;
+    pthread_barrierattr_init(&attr);
+    pthread_barrierattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+    pthread_barrier_t *barriers = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (barriers == MAP_FAILED)
+        bh_setup_error("mmap failed");
+    busy = &barriers[0];
+    inherited = &barriers[1];
+    if (pthread_barrier_init(busy, &attr, 2) != 0 || pthread_barrier_init(inherited, &attr, 1) != 0)
+        bh_setup_error("pthread_barrier_init failed");
+
+    /* Memory the children unmap; the parent's own copies stay. */
+    char *pages = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (pages == MAP_FAILED)
+        bh_setup_error("mmap failed");
+    page_to_unmap = pages;
+    page_to_replace = pages + 4096;
+    region_to_shrink = pages + 2 * 4096;
+    int shmid = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+    if (shmid < 0)
+        bh_setup_error("shmget failed: %s", strerror(errno));
+    sysv_segment = shmat(shmid, NULL, 0);
+    shmctl(shmid, IPC_RMID, NULL); /* gone once the last attachment is */
+    if (sysv_segment == (void *)-1)
+        bh_setup_error("shmat failed: %s", strerror(errno));
+
+    pthread_t threads[3];
+    if (pthread_create(&threads[0], NULL, busy_participant, NULL) != 0 ||
+        pthread_create(&threads[1], NULL, busy_participant, NULL) != 0 ||
+        pthread_create(&threads[2], NULL, unmapper, NULL) != 0)
+        bh_setup_error("pthread_create failed");
+
+    bh_phase_set("forking while other threads pass a process-shared barrier and unmap");
+    double started = bh_now();
+    int forks = 0;
+    for (;;) {
+        double elapsed = bh_now() - started;
+        if (forks >= MAX_FORKS || elapsed >= MAX_SECONDS || (elapsed >= RUN_SECONDS && forks >= MIN_FORKS))
+            break;
+        pid_t pid = fork();
+        if (pid < 0)
+            bh_setup_error("fork failed: %s", strerror(errno));
+        if (pid == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive a killed test */
+            _exit(child());
+        }
+        forks++;
+        double forked = bh_now();
+        int status;
+        pid_t got;
+        while ((got = waitpid(pid, &status, WNOHANG)) == 0) {
+            if ((bh_now() - forked) * 1000 > CHILD_LIMIT_MS) {
+                kill(pid, SIGKILL);
+                waitpid(pid, &status, 0);
+                printf("HANG: fork #%d's child did not exit within %ld ms (inherited a held unmap lock?)\n",
+                       forks, CHILD_LIMIT_MS);
+                _exit(BH_HANG);
+            }
+            struct timespec tick = {0, 100000};
+            nanosleep(&tick, NULL);
+        }
+        if (got < 0)
+            bh_setup_error("waitpid failed: %s", strerror(errno));
+        if (WIFSIGNALED(status))
+            bh_fail("fork #%d's child was killed by signal %d (%s)", forks, WTERMSIG(status),
+                    strsignal(WTERMSIG(status)));
+        if (WEXITSTATUS(status) != 0)
+            bh_fail("fork #%d's child: %s", forks, child_failure(WEXITSTATUS(status)));
+    }
+
+    bh_phase_set("stopping the busy threads");
+    atomic_store(&stop, 1);
+    for (int i = 0; i < 3; i++)
+        pthread_join(threads[i], NULL);
+    if (forks < MIN_FORKS)
+        bh_setup_error("only %d forks in %.1f s (want >= %d)", forks, MAX_SECONDS, MIN_FORKS);
+    if (atomic_load(&busy_rounds) < 1000 || atomic_load(&unmapper_cycles) < 1000)
+        bh_setup_error("the background was not busy: %ld barrier rounds, %ld unmap cycles",
+                       atomic_load(&busy_rounds), atomic_load(&unmapper_cycles));
+    bh_pass("%s: %d children forked amid %ld process-shared barrier rounds and %ld unmap cycles all unmapped%s and exited promptly",
+            argv[1], forks, atomic_load(&busy_rounds), atomic_load(&unmapper_cycles),
+            child_uses_barrier ? ", used the inherited barrier" : "");
+}
