@@ -154,6 +154,15 @@ static inline double bh_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* Time-bounded loops: stop once `run_s` have passed and the minimum amount of
+ * work is done, or after `max_s` whatever was done (the caller then reports
+ * a SETUP failure if the minimum was not met). */
+static inline bool bh_time_to_stop(double started, double run_s, double max_s, bool minimum_met)
+{
+    double elapsed = bh_now() - started;
+    return elapsed >= max_s || (elapsed >= run_s && minimum_met);
+}
+
 static inline void bh_sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};

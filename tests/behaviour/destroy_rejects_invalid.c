@@ -1,7 +1,8 @@
 /* Behaviour: pthread_barrier_destroy on an object that is not a live barrier
  * (zeroed memory, 0xff memory, random garbage, an already destroyed
  * barrier) returns EINVAL: it neither crashes, nor blocks, nor succeeds.
- * Stock glibc: SIGFPE on zeroed memory, 0 when destroying twice. */
+ * Stock glibc: SIGFPE on zeroed memory; 0 on 0xff memory, on this garbage
+ * and when destroying twice. */
 #include "invalid_barrier.h"
 
 int main(int argc, char **argv)

@@ -14,11 +14,11 @@
 #include <sys/stat.h>
 
 enum { PROCESSES = 4 /* the creator + 3 forked openers */, MAX_ROUNDS = 50000, MIN_ROUNDS = 1000 };
-static const double RUN_SECONDS = 1.5;
+static const double RUN_SECONDS = 1.5, MAX_SECONDS = 5.0;
 
 struct shared_state {
     pthread_barrier_t barrier;
-    double deadline;
+    double started;
     atomic_int stop_after;
     atomic_int opened;
     _Atomic uintptr_t address[PROCESSES];
@@ -57,7 +57,8 @@ static int run_rounds(struct shared_state *s, int me)
                     PROCESSES);
         if (rc == PTHREAD_BARRIER_SERIAL_THREAD) {
             atomic_fetch_add(&s->serials[r], 1);
-            if (bh_now() > s->deadline && atomic_load(&s->stop_after) == INT_MAX)
+            if (atomic_load(&s->stop_after) == INT_MAX &&
+                bh_time_to_stop(s->started, RUN_SECONDS, MAX_SECONDS, r + 1 >= MIN_ROUNDS))
                 atomic_store(&s->stop_after, r + 1);
         }
         if (r >= atomic_load(&s->stop_after))
@@ -103,7 +104,7 @@ static void *creator_participant(void *arg)
 
 int main(void)
 {
-    bh_start("setup", 10);
+    bh_start("setup", 12);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_alarm_unlink;
@@ -135,11 +136,11 @@ int main(void)
     }
     atomic_store(&s->stop_after, INT_MAX);
     atomic_store(&s->address[0], (uintptr_t)s);
-    s->deadline = bh_now() + RUN_SECONDS;
+    s->started = bh_now();
 
     pid_t pids[PROCESSES - 1];
     for (int i = 0; i < PROCESSES - 1; i++)
-        pids[i] = spawn_child(i, opener, 9);
+        pids[i] = spawn_child(i, opener, 10);
     pthread_t t;
     if (pthread_create(&t, NULL, creator_participant, NULL) != 0) {
         unlink_once();
@@ -172,7 +173,7 @@ int main(void)
             bh_fail("round %d produced %d PTHREAD_BARRIER_SERIAL_THREAD, expected 1", r,
                     atomic_load(&s->serials[r]));
     if (rounds < MIN_ROUNDS)
-        bh_setup_error("only %d rounds completed (want >= %d)", rounds, MIN_ROUNDS);
+        bh_setup_error("only %d rounds completed in %.1f s (want >= %d)", rounds, MAX_SECONDS, MIN_ROUNDS);
     rc = pthread_barrier_destroy(&s->barrier);
     if (rc != 0)
         bh_fail("destroy after all processes finished returned %s", bh_err_name(rc));

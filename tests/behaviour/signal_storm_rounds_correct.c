@@ -12,7 +12,7 @@
 #include <limits.h>
 
 enum { PARTICIPANTS = 3, MAX_ROUNDS = 200000, MIN_ROUNDS = 2000, MIN_SIGNALS_EACH = 500 };
-static const double RUN_SECONDS = 1.5;
+static const double RUN_SECONDS = 1.5, MAX_SECONDS = 5.0;
 
 static pthread_barrier_t *barrier;
 static bool handler_remaps;
@@ -24,7 +24,7 @@ static atomic_int handled[PARTICIPANTS];
 static atomic_int participants_done;
 static atomic_int storm_over;
 static _Atomic pid_t tids[PARTICIPANTS];
-static double deadline;
+static double started;
 
 static __thread int my_index = -1;
 static __thread char *my_page;
@@ -45,6 +45,15 @@ static void on_signal(int sig)
         }
     }
     errno = saved_errno;
+}
+
+static int least_handled(void)
+{
+    int least = INT_MAX;
+    for (int i = 0; i < PARTICIPANTS; i++)
+        if (atomic_load(&handled[i]) < least)
+            least = atomic_load(&handled[i]);
+    return least;
 }
 
 static void *participant(void *arg)
@@ -72,7 +81,9 @@ static void *participant(void *arg)
         if (rc == PTHREAD_BARRIER_SERIAL_THREAD) {
             atomic_fetch_add(&serials[r], 1);
             /* Everyone reads stop_after after the next round, so all stop together. */
-            if (bh_now() > deadline && atomic_load(&stop_after) == INT_MAX)
+            if (atomic_load(&stop_after) == INT_MAX &&
+                bh_time_to_stop(started, RUN_SECONDS, MAX_SECONDS,
+                                r + 1 >= MIN_ROUNDS && least_handled() >= MIN_SIGNALS_EACH))
                 atomic_store(&stop_after, r + 1);
         }
         if (r >= atomic_load(&stop_after))
@@ -109,19 +120,18 @@ int main(int argc, char **argv)
     }
     bool shared = which % 2 == 1;
     handler_remaps = which >= 2;
-    bh_start("barrier rounds under a signal storm", 10);
+    bh_start("barrier rounds under a signal storm", 12);
     install_handler_without_restart(SIGUSR1, on_signal);
     barrier = new_barrier(shared, PARTICIPANTS);
-    deadline = bh_now() + RUN_SECONDS;
 
     pthread_t threads[PARTICIPANTS], stormer;
+    started = bh_now();
     for (int i = 0; i < PARTICIPANTS; i++)
         if (pthread_create(&threads[i], NULL, participant, (void *)(intptr_t)i) != 0)
             bh_setup_error("pthread_create failed");
     for (int i = 0; i < PARTICIPANTS; i++)
         while (atomic_load(&tids[i]) == 0)
             bh_sleep_ms(1);
-    double started = bh_now();
     if (pthread_create(&stormer, NULL, storm, threads) != 0)
         bh_setup_error("pthread_create failed");
 
@@ -143,10 +153,7 @@ int main(int argc, char **argv)
         if (atomic_load(&serials[r]) != 1)
             bh_fail("round %d produced %d PTHREAD_BARRIER_SERIAL_THREAD, expected 1", r,
                     atomic_load(&serials[r]));
-    int least = INT_MAX;
-    for (int i = 0; i < PARTICIPANTS; i++)
-        if (atomic_load(&handled[i]) < least)
-            least = atomic_load(&handled[i]);
+    int least = least_handled();
     if (least < MIN_SIGNALS_EACH || rounds < MIN_ROUNDS)
         bh_setup_error("the storm was too weak: %d rounds, a participant handled only %d signals "
                        "(want >= %d rounds, >= %d signals each)",

@@ -1,8 +1,10 @@
 /* Behaviour: pthread_barrier_wait on an object that is not a live barrier
  * (zeroed memory, 0xff memory, random garbage, a destroyed barrier) returns
  * EINVAL at once: it neither crashes, nor blocks, nor reports success.
- * Stock glibc: SIGFPE on zeroed memory, SIGABRT on 0xff memory,
- * PTHREAD_BARRIER_SERIAL_THREAD on a destroyed count-1 barrier. */
+ * Stock glibc: SIGFPE on zeroed memory, SIGABRT on 0xff memory and on this
+ * garbage ("The futex facility returned an unexpected error code"),
+ * PTHREAD_BARRIER_SERIAL_THREAD on a destroyed count-1 barrier, and blocks
+ * for ever (HANG) on a destroyed count-2 barrier. */
 #include "invalid_barrier.h"
 
 int main(int argc, char **argv)
