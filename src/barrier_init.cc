@@ -33,12 +33,22 @@ int barrier_init(pthread_barrier_t* barrier, const pthread_barrierattr_t* attr,
   if (count <= usable_cpu_count()) flags |= kFlagSpin;
   const uintptr_t address = reinterpret_cast<uintptr_t>(barrier);
   const int old_slot = was_live ? wake_slot_index(old.flags) : -1;
+  // A round number other than the memory's old one: a straggler of a
+  // previous barrier at this address sees its round as over.
+  uint32_t first_round = next_round(round_of(old_state));
   if (!process_shared) {
     // Finds the slot this address already owns, if any, or claims one; no
     // slot means the object wait path (slower, not proof against releases
     // that no interposer sees: see README).
     const int slot = claim_wake_slot(address);
-    if (slot >= 0) flags = flags_with_wake_slot(flags, slot);
+    if (slot >= 0) {
+      flags = flags_with_wake_slot(flags, slot);
+      // Start at the slot's open round, so that waiters (who wait for the
+      // slot to pass their round) and the slot agree, and the slot never has
+      // to move back under a straggler of its previous owner. relaxed: the
+      // slot only moves forward, and any value it held serves.
+      first_round = wake_slot(slot).open_round.load(std::memory_order_relaxed);
+    }
   } else if (old_slot >= 0) {
     release_wake_slot(old_slot, address);
   }
@@ -50,12 +60,9 @@ int barrier_init(pthread_barrier_t* barrier, const pthread_barrierattr_t* attr,
   object->unused16.store(0, std::memory_order_relaxed);
   object->unused20.store(0, std::memory_order_relaxed);
   object->check.store(integrity_check(count, flags), std::memory_order_relaxed);
-  // A round number other than the memory's old one, sleepers bit clear: a
-  // straggler of a previous barrier at this address sees its round as over,
-  // and no sleeper's expected futex value (which has the bit set) matches.
-  // release: orders the constant fields before it.
-  object->state.store(state_for_round(next_round(round_of(old_state))),
-                      std::memory_order_release);
+  // Sleepers bit clear: no sleeper's expected futex value (which has the bit
+  // set) matches. release: orders the constant fields before it.
+  object->state.store(state_for_round(first_round), std::memory_order_release);
   return 0;
 }
 

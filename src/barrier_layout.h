@@ -48,6 +48,12 @@ inline constexpr uint32_t next_round(uint32_t round) {
   const uint32_t next = (round + 1) & kRoundMask;
   return next == kNeverRound ? 0 : next;
 }
+// True if round `later` comes after round `earlier`, allowing for wrap-around:
+// rounds less than half the number space ahead count as later.
+inline constexpr bool round_is_after(uint32_t later, uint32_t earlier) {
+  const uint32_t distance = (later - earlier) & kRoundMask;
+  return distance != 0 && distance < (kRoundMask >> 1);
+}
 // The value of the futex word (high half) while `round` is open and has a
 // sleeper: what a sleeper of that round passes to FUTEX_WAIT.
 inline constexpr uint32_t sleeping_futex_value(uint32_t round) {
@@ -115,7 +121,7 @@ inline BarrierObject* as_object(pthread_barrier_t* barrier) {
 }
 
 // The futex word of the object wait path: the high half of the state word.
-inline const uint32_t* round_futex_word(BarrierObject* object) {
+inline const uint32_t* round_futex_word(const BarrierObject* object) {
   return reinterpret_cast<const uint32_t*>(&object->state) + 1;
 }
 

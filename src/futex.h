@@ -12,6 +12,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <ctime>
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -31,9 +32,9 @@ inline int op_with_scope(int op, FutexScope scope) {
 // syscall() reports failure through errno; translate to a return value and
 // restore errno so callers stay errno-neutral.
 inline int raw_futex(const uint32_t* word, int op, uint32_t value,
-                     uint32_t bitset) {
+                     uint32_t bitset, const struct timespec* timeout = nullptr) {
   const int saved_errno = errno;
-  const long rc = syscall(SYS_futex, word, op, value, nullptr, nullptr, bitset);
+  const long rc = syscall(SYS_futex, word, op, value, timeout, nullptr, bitset);
   const int result = rc < 0 ? errno : 0;
   errno = saved_errno;
   return result;
@@ -58,6 +59,18 @@ inline int futex_wait_bitset(const uint32_t* word, uint32_t expected,
   return futex_detail::raw_futex(
       word, futex_detail::op_with_scope(FUTEX_WAIT_BITSET, scope), expected,
       bitset);
+}
+
+// Like futex_wait_bitset, but gives up at the absolute CLOCK_MONOTONIC time
+// `deadline` with ETIMEDOUT. A deadline in the past makes it a fault-free
+// comparison of *word with `expected`: ETIMEDOUT if equal, EAGAIN if not,
+// EFAULT if unmapped.
+inline int futex_wait_bitset_until(const uint32_t* word, uint32_t expected,
+                                   uint32_t bitset, FutexScope scope,
+                                   const struct timespec& deadline) {
+  return futex_detail::raw_futex(
+      word, futex_detail::op_with_scope(FUTEX_WAIT_BITSET, scope), expected,
+      bitset, &deadline);
 }
 
 // Wakes every waiter on word. The kernel does not read or write *word for a

@@ -1,7 +1,5 @@
 #include "unmap_lock.h"
 
-#include <sched.h>
-
 #include "cpu_relax.h"
 #include "futex.h"
 
@@ -16,44 +14,22 @@ constinit UnmapLock g_unmap_lock;
 __thread uint32_t t_exit_depth __attribute__((tls_model("initial-exec")));
 __thread uint32_t t_unmap_depth __attribute__((tls_model("initial-exec")));
 
-// How long a side polls before it sleeps. Exit windows and unmaps are short,
-// so a brief spin avoids a futex round trip in the common contended case.
-constexpr int kLockSpinIterations = 200;
+// How long an unmapper polls before it sleeps: exit windows are short, so a
+// brief spin avoids a futex round trip in the common contended case.
+constexpr int kUnmapperSpinIterations = 200;
+// How long an exiter defers to a waiting unmapper before it opens its window
+// anyway. Bounded: deferring is for fairness, never needed for safety.
+constexpr int kExiterDeferIterations = 100;
 
-// Waits until *word == 0. `sleeping` counts the threads that may be asleep on
-// word; the thread that lowers word to 0 wakes them if it is nonzero.
-void wait_for_zero(const std::atomic<uint32_t>& word,
-                   std::atomic<uint32_t>& sleeping) {
-  for (int i = 0; i < kLockSpinIterations; ++i) {
-    // acquire: what the last holder did before releasing happens-before us.
-    if (word.load(std::memory_order_acquire) == 0) return;
-    cpu_relax();
+// Lowers `count` by one, never below zero (after fork the forking thread may
+// release a hold the child's reset already dropped). Returns the old value.
+// `order` is the ordering of the successful decrement.
+uint32_t saturating_decrement(std::atomic<uint32_t>& count, std::memory_order order) {
+  uint32_t value = count.load(std::memory_order_relaxed);
+  while (value != 0 &&
+         !count.compare_exchange_weak(value, value - 1, order, std::memory_order_relaxed)) {
   }
-  for (;;) {
-    // seq_cst increment, then seq_cst load of word: pairs with the releaser's
-    // seq_cst decrement-then-load of `sleeping` (Dekker), so either we see 0
-    // or the releaser sees us and wakes us.
-    sleeping.fetch_add(1, std::memory_order_seq_cst);
-    const uint32_t seen = word.load(std::memory_order_seq_cst);
-    if (seen != 0) {
-      // Sleeps only while the word still holds `seen`; any change re-checks.
-      futex_wait(reinterpret_cast<const uint32_t*>(&word), seen,
-                 FutexScope::kPrivate);
-    }
-    sleeping.fetch_sub(1, std::memory_order_relaxed);
-    if (word.load(std::memory_order_acquire) == 0) return;
-  }
-}
-
-// Lowers word by one; wakes the sleepers of the other side if it reached 0.
-void release_one(std::atomic<uint32_t>& word, std::atomic<uint32_t>& sleeping) {
-  // seq_cst: the decrement must be ordered before the load of `sleeping`
-  // (Dekker with wait_for_zero), and release publishes our critical section.
-  if (word.fetch_sub(1, std::memory_order_seq_cst) == 1 &&
-      sleeping.load(std::memory_order_seq_cst) != 0) {
-    futex_wake_all(reinterpret_cast<const uint32_t*>(&word),
-                   FutexScope::kPrivate);
-  }
+  return value;
 }
 
 }  // namespace
@@ -61,53 +37,70 @@ void release_one(std::atomic<uint32_t>& word, std::atomic<uint32_t>& sleeping) {
 UnmapLock& process_unmap_lock() { return g_unmap_lock; }
 
 void UnmapLock::enter_exit_window() {
-  ++t_exit_depth;  // before the shared count: see the header on handlers
-  for (;;) {
-    // seq_cst: announce before looking at unmappers_ (Dekker with begin_unmap).
-    exiters_.fetch_add(1, std::memory_order_seq_cst);
-    if (t_unmap_depth != 0 ||
-        unmappers_.load(std::memory_order_seq_cst) == 0) {
-      return;
-    }
-    // An unmapper is active or waiting for us to drain: step aside entirely,
-    // so it never waits for a window opened after it, then try again.
-    release_one(exiters_, sleeping_unmappers_);
-    wait_for_no_other_unmappers();
+  // Defer briefly to an unmapper that is waiting for windows to drain, unless
+  // this thread holds either side already (then it would defer to itself).
+  if (t_exit_depth == 0 && t_unmap_depth == 0) {
+    for (int i = 0; i < kExiterDeferIterations && unmapper_waiting(); ++i) cpu_relax();
   }
+  ++t_exit_depth;  // before the shared count: see the header on handlers
+  // relaxed: the unmappers that must see this window are ordered after it by
+  // happens-before (the window opens before the arrival's release RMW, which
+  // every later return of that round acquires); see the header.
+  exiters_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void UnmapLock::leave_exit_window() {
-  release_one(exiters_, sleeping_unmappers_);
+  // seq_cst: release hands everything read inside the window to the unmapper
+  // that sees the count drop; sequential consistency orders the decrement
+  // before the load of sleeping_unmappers_ (Dekker with wait_for_no_exiters).
+  if (saturating_decrement(exiters_, std::memory_order_seq_cst) == 1 &&
+      sleeping_unmappers_.load(std::memory_order_seq_cst) != 0) {
+    futex_wake_all(reinterpret_cast<const uint32_t*>(&exiters_), FutexScope::kPrivate);
+  }
   --t_exit_depth;
 }
 
 void UnmapLock::begin_unmap() {
   ++t_unmap_depth;
-  // seq_cst: announce before reading exiters_ (Dekker with enter_exit_window):
-  // every exiter either sees us and backs off, or is counted and waited for.
-  unmappers_.fetch_add(1, std::memory_order_seq_cst);
+  // relaxed: only the hint that makes exiters cut their spin and defer.
+  unmappers_.fetch_add(1, std::memory_order_relaxed);
   if (t_exit_depth == 0) wait_for_no_exiters();
 }
 
 void UnmapLock::end_unmap() {
-  release_one(unmappers_, sleeping_exiters_);
+  saturating_decrement(unmappers_, std::memory_order_relaxed);
   --t_unmap_depth;
 }
 
-void UnmapLock::wait_for_no_other_unmappers() {
-  wait_for_zero(unmappers_, sleeping_exiters_);
-}
-
 void UnmapLock::wait_for_no_exiters() {
-  wait_for_zero(exiters_, sleeping_unmappers_);
+  for (int i = 0; i < kUnmapperSpinIterations; ++i) {
+    // acquire: pairs with the release of the last window to close, so its
+    // reads of the barrier happen-before our unmap.
+    if (exiters_.load(std::memory_order_acquire) == 0) return;
+    cpu_relax();
+  }
+  for (;;) {
+    // seq_cst increment, then seq_cst load: pairs with leave_exit_window's
+    // seq_cst decrement-then-load (Dekker), so either we see 0 or the exiter
+    // that makes it 0 sees us and wakes us.
+    sleeping_unmappers_.fetch_add(1, std::memory_order_seq_cst);
+    const uint32_t seen = exiters_.load(std::memory_order_seq_cst);
+    if (seen != 0) {
+      // Sleeps only while the count still equals `seen`; any change re-checks.
+      futex_wait(reinterpret_cast<const uint32_t*>(&exiters_), seen, FutexScope::kPrivate);
+    }
+    saturating_decrement(sleeping_unmappers_, std::memory_order_relaxed);
+    if (exiters_.load(std::memory_order_acquire) == 0) return;
+  }
 }
 
 void UnmapLock::reset_in_child_after_fork() {
-  // The child is single-threaded here: plain relaxed stores are enough.
-  exiters_.store(t_exit_depth, std::memory_order_relaxed);
-  unmappers_.store(t_unmap_depth, std::memory_order_relaxed);
+  // Single-threaded here. The forking thread's own open window, if fork ran
+  // in a handler inside one, is skipped by its own unmaps (t_exit_depth), and
+  // its later releases saturate at 0.
+  exiters_.store(0, std::memory_order_relaxed);
+  unmappers_.store(0, std::memory_order_relaxed);
   sleeping_unmappers_.store(0, std::memory_order_relaxed);
-  sleeping_exiters_.store(0, std::memory_order_relaxed);
 }
 
 }  // namespace bshim

@@ -1,35 +1,43 @@
-// The process-wide unmap lock: a symmetric lock with two sides.
+// The process-wide unmap lock.
 //
 //  - Exit side: held by a barrier waiter for as long as it may still read or
 //    write a barrier object whose round may already be complete (object wait
 //    path: process-shared barriers, and private ones without a wake slot), and
-//    by the round's last arriver from its release store to its FUTEX_WAKE.
+//    by the round's last arriver until its FUTEX_WAKE has been issued.
 //  - Unmap side: held by munmap, mmap(MAP_FIXED), mremap and shmdt around the
 //    real call, and briefly by destroy to wait out this process's exit windows.
 //
-// Each side excludes the other and never itself: any number of exiters, or any
-// number of unmappers, may hold their side at once. Neither side ever waits
-// for the progress of a barrier round: an exit window is a bounded spin plus a
-// few atomic operations, so an unmapper waits at most that long, and a waiter
-// blocked in an incomplete round holds nothing (it sleeps in the kernel, which
-// reads the futex word itself and reports EFAULT if the page is gone).
+// Unmappers wait for the exit windows that are open; exiters never wait for
+// unmappers (they defer to one for a short, bounded spin, for fairness only).
+// Neither side excludes itself: unmappers nest and run concurrently, and
+// waiters never wait for each other here.
 //
-// Why a count is enough for unmappers to wait on: an exiter announces itself
-// (increments `exiters_`) before it looks at the barrier and before it checks
-// for unmappers; an unmapper announces itself before it reads `exiters_`. With
-// both sides sequentially consistent, at least one of the two sees the other
-// (Dekker). An exiter that sees an unmapper backs off completely and retries,
-// so an unmapper never waits for an exiter that started after it; it waits
-// only for windows already open, which close in bounded time.
+// Why unmappers need not be seen by exiters, and a count is enough: an unmap
+// of barrier memory is legal only after the barrier's round completed and some
+// thread returned from it. Every window that can touch that memory was opened
+// by a participant of that round before its arrival, so its increment of
+// `exiters_` happens-before the completion, hence before the unmap's read of
+// `exiters_`: the unmapper sees it (coherence) and waits for its release. A
+// window opened later belongs to another barrier (or is the program's own
+// bug), so it may overlap the unmap. An earlier design had exiters back off
+// and wait for unmappers (the original symmetric lock); that deadlocks when a
+// signal handler waits at a barrier on a thread that is inside munmap, or
+// opens a window on a thread whose window an unmapper waits for (musl dropped
+// it for the same reason in f08ab9e6). Since windows never wait for a barrier
+// round (a bounded spin, then a CAS), an unmapper waits a bounded time.
 //
 // Signal handlers: a thread's own nesting depth of each side is kept in
 // thread-local storage, raised before the shared count and lowered after it.
-// A handler that unmaps while its thread holds the exit side (or waits at a
-// barrier while its thread holds the unmap side) does not wait for the other
-// side at all: it cannot tell its own contribution to the shared count from
-// other threads' in every instant, and waiting would deadlock on itself. The
-// exclusion is given up for that one nested call; a handler that unmaps the
-// very barrier its own interrupted thread is leaving is not supported.
+// An unmap nested in its own thread's exit window does not wait for exiters:
+// it would wait for itself. That one nested call gives up the exclusion; a
+// handler that unmaps the very barrier its own interrupted thread is leaving
+// is not supported.
+//
+// fork: the child keeps only the forking thread, whose holds may be in any
+// state of their bookkeeping (fork may run in a handler). The child sets every
+// count to 0 and decrements saturate at 0, so the forking thread's later
+// releases cannot wrap a count, and an unmap in the child never waits for a
+// thread that no longer exists (its own open window is skipped as above).
 #pragma once
 
 #include <atomic>
@@ -43,8 +51,7 @@ class UnmapLock {
   UnmapLock(const UnmapLock&) = delete;
   UnmapLock& operator=(const UnmapLock&) = delete;
 
-  // Exit side. enter_exit_window() waits only while another thread holds the
-  // unmap side; it never waits for a barrier round.
+  // Exit side. Never blocks.
   void enter_exit_window();
   void leave_exit_window();
   // True while some thread holds or wants the unmap side: spinners holding the
@@ -58,28 +65,24 @@ class UnmapLock {
   void begin_unmap();
   void end_unmap();
 
-  // In the child of fork(): only the forking thread survives, so the counts
-  // are exactly that thread's own depths.
   void reset_in_child_after_fork();
 
  private:
-  void wait_for_no_other_unmappers();
   void wait_for_no_exiters();
 
-  // Futex words. exiters_: threads holding the exit side. unmappers_: threads
-  // holding (or waiting to hold) the unmap side.
+  // Futex word: threads holding the exit side.
   std::atomic<uint32_t> exiters_{0};
+  // Threads holding or waiting for the unmap side (a hint for exiters).
   std::atomic<uint32_t> unmappers_{0};
-  // Threads asleep (or about to sleep) on the other side's futex word; the
-  // side that releases issues FUTEX_WAKE only when this is nonzero.
+  // Unmappers asleep (or about to sleep) on exiters_; the exiter that lowers
+  // exiters_ to 0 issues FUTEX_WAKE only when this is nonzero.
   std::atomic<uint32_t> sleeping_unmappers_{0};
-  std::atomic<uint32_t> sleeping_exiters_{0};
 };
 
 // The one lock of this process. Constant-initialised, never destroyed.
 UnmapLock& process_unmap_lock();
 
-// RAII holders, for the preload wrappers and destroy.
+// RAII holders, for the preload wrappers, destroy and the wait path.
 class UnmapSection {
  public:
   UnmapSection() { process_unmap_lock().begin_unmap(); }

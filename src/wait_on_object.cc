@@ -10,19 +10,26 @@
 //     wait at most that long; a waiter asleep in an incomplete round holds
 //     nothing.
 //  2. A sleeper never reads the object in user space again. The kernel reads
-//     the futex word for it: 0 means this round's completer woke it (the wake
-//     bit alternates per round, so the previous round's late wake cannot),
-//     EAGAIN means the word changed (only the release changes it once the
-//     sleepers bit is set), EFAULT means the page is gone (legal only after
-//     the round completed). EINTR simply waits again.
+//     the futex word for it: EAGAIN means the word changed (only the release
+//     changes it once the sleepers bit is set), EFAULT means the page is gone
+//     (legal only after the round completed), EINTR waits again. A wake (0)
+//     normally comes from this round's completer (the wake bit alternates per
+//     round), and a timeout comes periodically; after either, the sleeper
+//     re-reads the object through the kernel (read_without_fault.h), because
+//     a late wake of an earlier round can reach it when more threads than
+//     `count` use the barrier or after re-init, and because memory reused
+//     with the very same 4 bytes at offset 4 would otherwise hold it for ever.
 // The completer holds an exit window from before its arrival until its wake
 // has been issued, so its own process cannot unmap the page under the wake
 // (a shared-futex wake on an unmapped page fails, and the sleepers of other
 // processes would never wake: glibc's pshared destroy hang, design-facts 1.2).
 #include <sched.h>
 
+#include <ctime>
+
 #include "cpu_relax.h"
 #include "futex.h"
+#include "read_without_fault.h"
 #include "unmap_lock.h"
 #include "wait_paths.h"
 #include "wait_policy.h"
@@ -30,11 +37,35 @@
 namespace bshim {
 namespace {
 
+// First and longest interval between a sleeper's re-checks (rule 2). Short
+// enough that a sleeper stranded on reused memory notices within a second,
+// long enough that a thread blocked for hours costs nothing measurable.
+constexpr long kFirstRecheckNs = 1'000'000;       // 1 ms
+constexpr long kLongestRecheckNs = 1'000'000'000;  // 1 s
+
 // True once the round is over: the round number moved on, or the memory no
 // longer holds this barrier (destroyed, overwritten, re-initialised).
 bool round_is_over(const BarrierObject* object, const BarrierConstants& constants,
                    uint32_t round, uint64_t state) {
   return round_of(state) != round || !still_same_barrier(object, constants);
+}
+
+// Arrives, inside the caller's exit window. Returns the state before our
+// counted arrival.
+uint64_t arrive(BarrierObject* object, const BarrierConstants& constants) {
+  for (;;) {
+    // acq_rel: release hands our writes to the completer; acquire, if we are
+    // the completer, takes every other arrival's writes (release sequence).
+    const uint64_t before = object->state.fetch_add(1, std::memory_order_acq_rel);
+    if (arrivals_of(before) < constants.count) return before;
+    // More threads than `count` use this barrier and we landed between the
+    // round's last arrival and its reset, which discards our increment. The
+    // round is not released yet, so reading the object is legal: wait for
+    // the reset and arrive again.
+    while (round_of(object->state.load(std::memory_order_acquire)) == round_of(before)) {
+      cpu_relax();
+    }
+  }
 }
 
 // Inside the exit window: spin, yield, then set the sleepers bit. Returns
@@ -76,11 +107,55 @@ bool arm_sleep_unless_over(BarrierObject* object,
   }
 }
 
-void sleep_until_round_over(const uint32_t* futex_word, uint32_t round,
-                            FutexScope scope) {
-  // See rule 2 above: every result but EINTR means the round is over.
-  while (futex_wait_bitset(futex_word, sleeping_futex_value(round),
-                           wake_bit_for(round), scope) == EINTR) {
+// After a wake or a re-check timeout: is our round still open? Reads through
+// the kernel, so an unmapped page answers "over" instead of faulting.
+bool round_still_open(const BarrierObject* object, const BarrierConstants& constants,
+                      uint32_t round, FutexScope scope) {
+  uint64_t copy[sizeof(BarrierObject) / sizeof(uint64_t)];
+  switch (read_without_fault(object, copy, sizeof(copy))) {
+    case FaultFreeRead::kUnmapped:
+      return false;
+    case FaultFreeRead::kCopied:
+      // copy[0] is the state word, copy[3] the check (barrier_layout.h).
+      return round_of(copy[0]) == round &&
+             copy[3] == integrity_check(constants.count, constants.flags);
+    case FaultFreeRead::kUnavailable:
+      break;
+  }
+  // No process_vm_readv: compare the futex word alone, with a deadline
+  // already past (ETIMEDOUT = still equal).
+  const struct timespec past = {0, 0};
+  return futex_wait_bitset_until(round_futex_word(object), sleeping_futex_value(round),
+                                 wake_bit_for(round), scope, past) == ETIMEDOUT;
+}
+
+struct timespec deadline_after(long nanoseconds) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);  // vDSO; async-signal-safe
+  now.tv_sec += nanoseconds / 1'000'000'000;
+  now.tv_nsec += nanoseconds % 1'000'000'000;
+  if (now.tv_nsec >= 1'000'000'000) {
+    now.tv_sec += 1;
+    now.tv_nsec -= 1'000'000'000;
+  }
+  return now;
+}
+
+void sleep_until_round_over(const BarrierObject* object, const BarrierConstants& constants,
+                            uint32_t round, FutexScope scope) {
+  const uint32_t* futex_word = round_futex_word(object);
+  long recheck_ns = kFirstRecheckNs;
+  struct timespec deadline = deadline_after(recheck_ns);
+  for (;;) {
+    const int result = futex_wait_bitset_until(futex_word, sleeping_futex_value(round),
+                                               wake_bit_for(round), scope, deadline);
+    if (result == EINTR) continue;              // a handler ran: same deadline
+    if (result != 0 && result != ETIMEDOUT) break;  // EAGAIN, EFAULT: over
+    if (!round_still_open(object, constants, round, scope)) break;
+    if (result == ETIMEDOUT) {
+      recheck_ns = recheck_ns < kLongestRecheckNs / 2 ? recheck_ns * 2 : kLongestRecheckNs;
+      deadline = deadline_after(recheck_ns);
+    }
   }
   // The kernel's wake and wait paths are full barriers, but say what we rely
   // on: writes made before the completer's exchange are visible after this.
@@ -93,13 +168,10 @@ int wait_on_object(BarrierObject* object, const BarrierConstants& constants) {
   const FutexScope scope = (constants.flags & kFlagProcessShared) != 0
                                ? FutexScope::kShared
                                : FutexScope::kPrivate;
-  const uint32_t* futex_word = round_futex_word(object);
   uint32_t round;
   {
     ExitWindow window;  // rule 1: opened before the arrival
-    // acq_rel: release hands our writes to the completer; acquire, if we are
-    // the completer, takes every other arrival's writes.
-    const uint64_t before = object->state.fetch_add(1, std::memory_order_acq_rel);
+    const uint64_t before = arrive(object, constants);
     round = round_of(before);
     if (arrivals_of(before) + 1 == constants.count) {
       // Last arriver: release the round and read the sleepers bit in one
@@ -109,13 +181,13 @@ int wait_on_object(BarrierObject* object, const BarrierConstants& constants) {
           state_for_round(next_round(round)), std::memory_order_acq_rel);
       if ((released & kSleepersBit) != 0) {
         // Still inside the window: the page stays mapped in this process.
-        futex_wake_all_bitset(futex_word, wake_bit_for(round), scope);
+        futex_wake_all_bitset(round_futex_word(object), wake_bit_for(round), scope);
       }
       return PTHREAD_BARRIER_SERIAL_THREAD;
     }
     if (!arm_sleep_unless_over(object, constants, round)) return 0;
   }
-  sleep_until_round_over(futex_word, round, scope);
+  sleep_until_round_over(object, constants, round, scope);
   return 0;
 }
 

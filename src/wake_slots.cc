@@ -46,10 +46,9 @@ int claim_wake_slot(uintptr_t barrier_address) {
 
 void release_wake_slot(int index, uintptr_t barrier_address) {
   uintptr_t expected = barrier_address;
-  // relaxed: stragglers of the destroyed barrier only wait for `completions`
-  // to differ from the value they read, which it already does (the last round
-  // completed before anyone could call destroy), so a new owner cannot
-  // confuse them.
+  // relaxed: stragglers of the destroyed barrier wait for `open_round` to be
+  // after their round, which it already is (their round completed before
+  // anyone could call destroy), and a new owner only moves it further on.
   g_slots[index].owner.compare_exchange_strong(expected, 0,
                                                std::memory_order_relaxed);
 }

@@ -7,7 +7,7 @@
 // means, including ones no interposer sees (glibc's internal munmap in free()).
 //
 // Each slot is owned by at most one live private barrier (keyed by address),
-// so a change of `completions` can only mean that the owner's round completed.
+// and carries that barrier's open round number, which only moves forward.
 #pragma once
 
 #include <atomic>
@@ -17,13 +17,14 @@
 namespace bshim {
 
 // Invariants: `owner` is 0 or the address of the one private barrier whose
-// index is stored in its flags; `completions` changes only in that barrier's
-// round-completing path (+1 per round), so a waiter that read value v before
-// arriving knows its round is complete once it sees any other value.
+// index is stored in its flags. `open_round` is that barrier's open round as
+// of its latest completion (init aligns the barrier's round with it); it is
+// only ever advanced (a wrap-aware maximum), so a waiter of round r knows its
+// round is complete once `open_round` is after r.
 struct alignas(64) WakeSlot {
-  std::atomic<uint32_t> completions;  // futex word for sleepers
-  std::atomic<uint32_t> sleepers;     // waiters that may be in FUTEX_WAIT
-  std::atomic<uintptr_t> owner;       // barrier address, 0 when free
+  std::atomic<uint32_t> open_round;  // futex word for sleepers
+  std::atomic<uint32_t> sleepers;    // waiters that may be in FUTEX_WAIT
+  std::atomic<uintptr_t> owner;      // barrier address, 0 when free
 };
 
 // 1024 slots = 64 KiB of zero-initialised static memory, touched lazily. A

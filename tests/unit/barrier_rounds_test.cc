@@ -116,3 +116,47 @@ TEST(BarrierRounds, DestroyRightAfterOwnReturnSucceedsWhilePeersAreLeaving) {
 }
 
 }  // namespace
+
+namespace {
+
+// More threads than `count` share one barrier: every `count` arrivals form a
+// round, in whatever order they come. The waits come from a shared pool of
+// tickets (a multiple of `count`), so the last rounds can always fill up; a
+// return is early if fewer arrivals than its round needs had been counted.
+void run_overfull(bool process_shared, unsigned count, unsigned threads, unsigned waits_each) {
+  const unsigned long total_waits = static_cast<unsigned long>(threads) * waits_each;
+  pthread_barrierattr_t attr;
+  ASSERT_EQ(bshim::barrierattr_init(&attr), 0);
+  ASSERT_EQ(bshim::barrierattr_setpshared(&attr, process_shared ? PTHREAD_PROCESS_SHARED
+                                                                 : PTHREAD_PROCESS_PRIVATE),
+            0);
+  pthread_barrier_t barrier;
+  ASSERT_EQ(bshim::barrier_init(&barrier, &attr, count), 0);
+  std::atomic<unsigned long> tickets{0}, arrived{0}, returned{0}, serials{0}, early{0};
+  run_threads(threads, [&](unsigned) {
+    while (tickets.fetch_add(1) < total_waits) {
+      arrived.fetch_add(1);
+      const int result = bshim::barrier_wait(&barrier);
+      const unsigned long my_return = returned.fetch_add(1) + 1;
+      const unsigned long needed = (my_return + count - 1) / count * count;
+      if (arrived.load() < needed) early.fetch_add(1);
+      if (result == PTHREAD_BARRIER_SERIAL_THREAD) serials.fetch_add(1);
+    }
+  });
+  EXPECT_EQ(early.load(), 0u);
+  EXPECT_EQ(returned.load(), total_waits);
+  EXPECT_EQ(serials.load(), total_waits / count);
+  EXPECT_EQ(bshim::barrier_destroy(&barrier), 0);
+}
+
+TEST(BarrierRounds, MoreThreadsThanCountFormRoundsOfCountPrivate) {
+  run_overfull(false, 2, 6, 3000);
+  run_overfull(false, 3, 9, 1000);
+}
+
+TEST(BarrierRounds, MoreThreadsThanCountFormRoundsOfCountShared) {
+  run_overfull(true, 2, 6, 3000);
+  run_overfull(true, 3, 9, 1000);
+}
+
+}  // namespace
