@@ -1,0 +1,65 @@
+"""Reads the per-trial CSV and summarises each configuration: median, min
+and max of the wall time and of the CPU time per round."""
+
+from __future__ import annotations
+
+import csv
+import statistics
+from dataclasses import dataclass
+
+
+@dataclass
+class Spread:
+    median: float
+    low: float
+    high: float
+
+
+@dataclass
+class Configuration:
+    scenario: str
+    implementation: str
+    threads: int
+    trials: int = 0
+    failed: int = 0
+    wall: Spread | None = None
+    cpu: Spread | None = None
+
+
+def spread(values):
+    if not values:
+        return None
+    return Spread(statistics.median(values), min(values), max(values))
+
+
+def read_trials(path):
+    """Returns {(scenario, implementation, threads): Configuration}, in the
+    order the configurations first appear."""
+    wall, cpu, configurations = {}, {}, {}
+    with open(path, newline="") as trials:
+        for row in csv.DictReader(trials):
+            key = (row["scenario"], row["implementation"], int(row["threads"]))
+            configuration = configurations.setdefault(key, Configuration(*key))
+            if row["status"] != "ok":
+                configuration.failed += 1
+                continue
+            configuration.trials += 1
+            wall.setdefault(key, []).append(float(row["ns_per_round"]))
+            cpu.setdefault(key, []).append(float(row["cpu_ns_per_round"]))
+    for key, configuration in configurations.items():
+        configuration.wall = spread(wall.get(key, []))
+        configuration.cpu = spread(cpu.get(key, []))
+    return configurations
+
+
+def write_results_csv(path, configurations):
+    with open(path, "w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["scenario", "implementation", "threads", "trials", "failed",
+                         "median_ns", "min_ns", "max_ns",
+                         "median_cpu_ns", "min_cpu_ns", "max_cpu_ns"])
+        for c in configurations.values():
+            numbers = []
+            for part in (c.wall, c.cpu):
+                numbers += [f"{part.median:.1f}", f"{part.low:.1f}", f"{part.high:.1f}"] if part else ["", "", ""]
+            writer.writerow([c.scenario, c.implementation, c.threads, c.trials, c.failed] + numbers)
