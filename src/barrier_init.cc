@@ -5,6 +5,7 @@
 #include "barrier.h"
 #include "barrier_attr.h"
 #include "barrier_object_access.h"
+#include "mapping_kind.h"
 #include "unmap_lock.h"
 #include "wait_policy.h"
 
@@ -36,7 +37,13 @@ int barrier_init(pthread_barrier_t* barrier, const pthread_barrierattr_t* attr,
   // A round number other than the memory's old one: a straggler of a
   // previous barrier at this address sees its round as over.
   uint32_t first_round = next_round(round_of(old_state));
-  if (!process_shared) {
+  // A process-shared barrier in a private mapping (the heap, a stack, a
+  // MAP_PRIVATE page) can only ever be shared by this process's threads, so it
+  // gets the private path too, and with it safety against free() of large
+  // blocks, which glibc unmaps behind every interposer's back.
+  const bool use_wake_slot =
+      !process_shared || mapping_kind_of(barrier) == MappingKind::kPrivate;
+  if (use_wake_slot) {
     // Finds the slot this address already owns, if any, or claims one; no
     // slot means the object wait path (slower, not proof against releases
     // that no interposer sees: see README).

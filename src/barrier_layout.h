@@ -72,8 +72,8 @@ inline constexpr uint32_t kFlagProcessShared = 1U << 0;
 // affinity mask), so spinning before sleeping can pay off.
 inline constexpr uint32_t kFlagSpin = 1U << 1;
 inline constexpr uint32_t kKnownFlagsMask = kFlagProcessShared | kFlagSpin;
-// Bits 16..31: index + 1 of the private wake slot, 0 when the barrier has
-// none (process-shared, or the slot table was full at init).
+// Bits 16..31: index + 1 of the wake slot, 0 when the barrier has none
+// (process-shared in shared memory, or the slot table was full at init).
 inline constexpr int kSlotShift = 16;
 inline constexpr uint32_t kSlotMask = 0xffffU;
 

@@ -27,8 +27,7 @@ inline uint32_t flags_with_wake_slot(uint32_t flags, int index) {
 }
 
 // True iff `barrier` is a live barrier: aligned, count in range, only known
-// flags, a slot index inside the table (and none for process-shared), and the
-// integrity check matching. Zeroed, garbage and destroyed memory fail.
+// flags, a slot index inside the table, and the integrity check matching. Zeroed, garbage and destroyed memory fail.
 inline bool load_live_barrier(const pthread_barrier_t* barrier,
                               BarrierConstants* constants) {
   if (barrier == nullptr ||
@@ -46,7 +45,6 @@ inline bool load_live_barrier(const pthread_barrier_t* barrier,
   if ((flags & ~(kKnownFlagsMask | (kSlotMask << kSlotShift))) != 0) return false;
   const int slot = wake_slot_index(flags);
   if (slot >= static_cast<int>(kWakeSlotCount)) return false;
-  if (slot >= 0 && (flags & kFlagProcessShared) != 0) return false;
   if (check != integrity_check(count, flags)) return false;
   constants->count = count;
   constants->flags = flags;

@@ -10,6 +10,7 @@
 
 #include "barrier.h"
 #include "barrier_layout.h"
+#include "test_support.h"
 
 namespace {
 
@@ -86,7 +87,9 @@ TEST(BarrierErrors, DestroyWhileOneIsBlockedReturnsEbusyAndTheRoundStillComplete
     ASSERT_EQ(bshim::barrierattr_setpshared(
                   &attr, shared ? PTHREAD_PROCESS_SHARED : PTHREAD_PROCESS_PRIVATE),
               0);
-    pthread_barrier_t barrier;
+    pthread_barrier_t* barrier_memory = bshim_test::map_barrier_page(shared);
+    ASSERT_NE(barrier_memory, nullptr);
+    pthread_barrier_t& barrier = *barrier_memory;
     ASSERT_EQ(bshim::barrier_init(&barrier, &attr, 2), 0);
     std::atomic<int> blocked_result{1234};
     std::thread blocked([&] { blocked_result = bshim::barrier_wait(&barrier); });
@@ -99,6 +102,7 @@ TEST(BarrierErrors, DestroyWhileOneIsBlockedReturnsEbusyAndTheRoundStillComplete
               1);
     EXPECT_EQ(own_result + blocked_result.load(), PTHREAD_BARRIER_SERIAL_THREAD);
     EXPECT_EQ(bshim::barrier_destroy(&barrier), 0);
+    bshim_test::unmap_barrier_page(barrier_memory);
   }
 }
 

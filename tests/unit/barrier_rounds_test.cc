@@ -29,7 +29,11 @@ TEST_P(BarrierRounds, ExactlyOneSerialPerRoundAndNobodyLeavesEarly) {
                                                      ? PTHREAD_PROCESS_SHARED
                                                      : PTHREAD_PROCESS_PRIVATE),
             0);
-  pthread_barrier_t barrier;
+  // Shared barriers live in a MAP_SHARED page, where they take the object
+  // wait path (in private memory they would get a wake slot).
+  pthread_barrier_t* barrier_memory = bshim_test::map_barrier_page(param.process_shared);
+  ASSERT_NE(barrier_memory, nullptr);
+  pthread_barrier_t& barrier = *barrier_memory;
   ASSERT_EQ(bshim::barrier_init(&barrier, &attr, param.threads), 0);
   RoundLedger ledger(kRounds);
   std::atomic<unsigned> bad_results{0};
@@ -51,6 +55,7 @@ TEST_P(BarrierRounds, ExactlyOneSerialPerRoundAndNobodyLeavesEarly) {
     ASSERT_EQ(ledger.serials[round].load(), 1u) << "round " << round;
   }
   EXPECT_EQ(bshim::barrier_destroy(&barrier), 0);
+  bshim_test::unmap_barrier_page(barrier_memory);
 }
 
 // 2 threads spin (count <= CPUs on any machine that runs this); 8 and 33
@@ -130,7 +135,9 @@ void run_overfull(bool process_shared, unsigned count, unsigned threads, unsigne
   ASSERT_EQ(bshim::barrierattr_setpshared(&attr, process_shared ? PTHREAD_PROCESS_SHARED
                                                                  : PTHREAD_PROCESS_PRIVATE),
             0);
-  pthread_barrier_t barrier;
+  pthread_barrier_t* barrier_memory = bshim_test::map_barrier_page(process_shared);
+  ASSERT_NE(barrier_memory, nullptr);
+  pthread_barrier_t& barrier = *barrier_memory;
   ASSERT_EQ(bshim::barrier_init(&barrier, &attr, count), 0);
   std::atomic<unsigned long> tickets{0}, arrived{0}, returned{0}, serials{0}, early{0};
   run_threads(threads, [&](unsigned) {
@@ -147,6 +154,7 @@ void run_overfull(bool process_shared, unsigned count, unsigned threads, unsigne
   EXPECT_EQ(returned.load(), total_waits);
   EXPECT_EQ(serials.load(), total_waits / count);
   EXPECT_EQ(bshim::barrier_destroy(&barrier), 0);
+  bshim_test::unmap_barrier_page(barrier_memory);
 }
 
 TEST(BarrierRounds, MoreThreadsThanCountFormRoundsOfCountPrivate) {

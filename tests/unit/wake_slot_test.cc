@@ -14,17 +14,34 @@ int slot_of(pthread_barrier_t* barrier) {
   return bshim::wake_slot_index(bshim::as_object(barrier)->flags.load());
 }
 
-TEST(WakeSlots, PrivateBarrierGetsASlotAndSharedOneDoesNot) {
-  pthread_barrier_t private_barrier, shared_barrier;
+TEST(WakeSlots, PrivateBarrierGetsASlotAndSharedOneInSharedMemoryDoesNot) {
+  pthread_barrier_t private_barrier;
+  pthread_barrier_t* shared_barrier = bshim_test::map_barrier_page(/*shared=*/true);
+  ASSERT_NE(shared_barrier, nullptr);
   pthread_barrierattr_t attr;
   ASSERT_EQ(bshim::barrierattr_init(&attr), 0);
   ASSERT_EQ(bshim::barrierattr_setpshared(&attr, PTHREAD_PROCESS_SHARED), 0);
   ASSERT_EQ(bshim::barrier_init(&private_barrier, nullptr, 2), 0);
-  ASSERT_EQ(bshim::barrier_init(&shared_barrier, &attr, 2), 0);
+  ASSERT_EQ(bshim::barrier_init(shared_barrier, &attr, 2), 0);
   EXPECT_GE(slot_of(&private_barrier), 0);
-  EXPECT_LT(slot_of(&shared_barrier), 0);
+  EXPECT_LT(slot_of(shared_barrier), 0);
   EXPECT_EQ(bshim::barrier_destroy(&private_barrier), 0);
-  EXPECT_EQ(bshim::barrier_destroy(&shared_barrier), 0);
+  EXPECT_EQ(bshim::barrier_destroy(shared_barrier), 0);
+  bshim_test::unmap_barrier_page(shared_barrier);
+}
+
+TEST(WakeSlots, SharedBarrierInPrivateMemoryGetsASlot) {
+  // Heap, stack and MAP_PRIVATE memory cannot be shared with another process,
+  // so only this process's threads can use the barrier: the slot path serves.
+  pthread_barrier_t* private_page = bshim_test::map_barrier_page(/*shared=*/false);
+  ASSERT_NE(private_page, nullptr);
+  pthread_barrierattr_t attr;
+  ASSERT_EQ(bshim::barrierattr_init(&attr), 0);
+  ASSERT_EQ(bshim::barrierattr_setpshared(&attr, PTHREAD_PROCESS_SHARED), 0);
+  ASSERT_EQ(bshim::barrier_init(private_page, &attr, 2), 0);
+  EXPECT_GE(slot_of(private_page), 0);
+  EXPECT_EQ(bshim::barrier_destroy(private_page), 0);
+  bshim_test::unmap_barrier_page(private_page);
 }
 
 TEST(WakeSlots, ReinitAtTheSameAddressKeepsTheSameSlot) {
