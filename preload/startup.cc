@@ -4,6 +4,7 @@
 
 #include "real_functions.h"
 #include "unmap_lock.h"
+#include "wait_policy.h"
 
 namespace {
 
@@ -15,6 +16,7 @@ void reset_unmap_lock_in_child() { bshim::process_unmap_lock().reset_in_child_af
 // Priority 101: ahead of default-priority constructors of this library.
 __attribute__((constructor(101))) void start_barrier_shim() {
   bshim_preload::resolve_real_functions();
+  bshim::configure_wait_policy();  // calibrates spinning, reads BARRIER_SHIM_*
   // Registering can fail only for lack of memory, here at load time; the
   // child then keeps the parent's counts, as without the shim's fix.
   pthread_atfork(nullptr, nullptr, reset_unmap_lock_in_child);

@@ -55,6 +55,8 @@ int barrier_init(pthread_barrier_t* barrier, const pthread_barrierattr_t* attr,
       // to move back under a straggler of its previous owner. relaxed: the
       // slot only moves forward, and any value it held serves.
       first_round = wake_slot(slot).open_round.load(std::memory_order_relaxed);
+      // A new barrier starts from the initial spin budget. relaxed: a hint.
+      wake_slot(slot).spin_budget.store(0, std::memory_order_relaxed);
     }
   } else if (old_slot >= 0) {
     release_wake_slot(old_slot, address);

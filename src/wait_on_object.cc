@@ -37,6 +37,10 @@
 namespace bshim {
 namespace {
 
+// This thread's adaptive spin budget for object-path waits (wait_policy.h);
+// 0 until its first adjustment.
+__thread uint32_t t_spin_budget __attribute__((tls_model("initial-exec")));
+
 // First and longest interval between a sleeper's re-checks (rule 2). Short
 // enough that a sleeper stranded on reused memory notices within a second,
 // long enough that a thread blocked for hours costs nothing measurable.
@@ -78,13 +82,22 @@ bool arm_sleep_unless_over(BarrierObject* object,
   // acquire (all state loads): a released round carries the writes of every
   // participant, published by the completer's exchange.
   if ((constants.flags & kFlagSpin) != 0) {
-    for (uint32_t i = 0; i < policy.spin_iterations && !lock.unmapper_waiting(); ++i) {
+    // The adaptive budget is per thread here: the object may be shared with
+    // other processes, and waiters must not write it after arriving.
+    const uint32_t budget =
+        t_spin_budget != 0 ? t_spin_budget : policy.initial_spin_iterations;
+    uint32_t spun = 0;
+    bool over = false;
+    for (; spun < budget && !lock.unmapper_waiting(); ++spun) {
       if (round_is_over(object, constants, round,
                         object->state.load(std::memory_order_acquire))) {
-        return false;
+        over = true;
+        break;
       }
       cpu_relax();
     }
+    t_spin_budget = next_spin_budget(budget, spun, over);
+    if (over) return false;
   }
   for (uint32_t i = 0; i < policy.yield_iterations && !lock.unmapper_waiting(); ++i) {
     if (round_is_over(object, constants, round,

@@ -31,15 +31,32 @@ bool round_complete(const WakeSlot& slot, uint32_t round, uint32_t* open_round,
   return round_is_after(*open_round, round);
 }
 
+// Spins within the slot's adaptive budget. Returns true if the round
+// completed meanwhile; either way, adjusts the budget for the next round.
+bool spin_for_completion(WakeSlot& slot, uint32_t round) {
+  const WaitPolicy& policy = wait_policy();
+  // relaxed: a tuning hint; any recent value serves.
+  const uint32_t stored = slot.spin_budget.load(std::memory_order_relaxed);
+  const uint32_t budget = stored != 0 ? stored : policy.initial_spin_iterations;
+  uint32_t open_round;
+  uint32_t spun = 0;
+  bool completed = false;
+  for (; spun < budget; ++spun) {
+    if (round_complete(slot, round, &open_round)) {
+      completed = true;
+      break;
+    }
+    cpu_relax();
+  }
+  const uint32_t next = next_spin_budget(budget, spun, completed);
+  if (next != stored) slot.spin_budget.store(next, std::memory_order_relaxed);
+  return completed;
+}
+
 void wait_for_completion(WakeSlot& slot, uint32_t round, bool may_spin) {
   const WaitPolicy& policy = wait_policy();
   uint32_t open_round;
-  if (may_spin) {
-    for (uint32_t i = 0; i < policy.spin_iterations; ++i) {
-      if (round_complete(slot, round, &open_round)) return;
-      cpu_relax();
-    }
-  }
+  if (may_spin && spin_for_completion(slot, round)) return;
   for (uint32_t i = 0; i < policy.yield_iterations; ++i) {
     if (round_complete(slot, round, &open_round)) return;
     sched_yield();

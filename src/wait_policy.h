@@ -8,6 +8,19 @@
 //   2. sched_yield(), a few times, which lets a runnable participant on this
 //      CPU reach the barrier without a futex round trip;
 //   3. FUTEX_WAIT, until the round's last arriver wakes it.
+//
+// The spin budget adapts per barrier (wake-slot path) or per thread (object
+// path) to what recent rounds needed: a round that completed while spinning
+// lets the budget grow to twice the spin it took; a round that had to yield
+// or sleep halves it. It stays between the configured minimum and maximum, so
+// a balanced program spins long enough never to sleep, and a program whose
+// rounds wait on a slow participant stops burning a core per waiter.
+//
+// Environment overrides, read once at load time (for experiments):
+//   BARRIER_SHIM_SPIN_NS      initial spin budget      (default 50000)
+//   BARRIER_SHIM_SPIN_MIN_NS  smallest adaptive budget (default 5000)
+//   BARRIER_SHIM_SPIN_MAX_NS  largest adaptive budget  (default 2000000)
+//   BARRIER_SHIM_YIELDS       sched_yield calls before sleeping (default 8)
 #pragma once
 
 #include <cstdint>
@@ -15,16 +28,39 @@
 namespace bshim {
 
 struct WaitPolicy {
-  // Phase 1 length, in cpu_relax() iterations (one `pause` is 16-30 ns on
-  // current x86 cores, design-facts 4.1): 4096 is about 60-120 us, well above
-  // the arrival skew of a balanced round and far below a scheduler tick.
-  uint32_t spin_iterations = 4096;
-  // Phase 2 length, in sched_yield() calls.
-  uint32_t yield_iterations = 8;
+  // Budgets in cpu_relax() iterations; configure_wait_policy() converts the
+  // nanosecond settings with the measured cost of one iteration.
+  uint32_t initial_spin_iterations;
+  uint32_t min_spin_iterations;
+  uint32_t max_spin_iterations;
+  uint32_t yield_iterations;
 };
 
-// The policy in force. Read on every wait that does not complete at once.
+// Defaults, in nanoseconds. 50 us covers the arrival skew of a balanced round
+// on a loaded machine (design-facts 4.3: budgets below the skew make one
+// sleeper delay the next round, and budgets of 20 us and more reached the
+// floor); 5 us keeps an imbalanced program's waste near one futex round trip;
+// 2 ms is where spinning stops paying against a sleep-and-wake (~40 us on a
+// VM) even for long, regular waits.
+inline constexpr uint64_t kDefaultSpinNs = 50'000;
+inline constexpr uint64_t kDefaultMinSpinNs = 5'000;
+inline constexpr uint64_t kDefaultMaxSpinNs = 2'000'000;
+// A handful of yields: enough for a descheduled participant on this CPU to
+// run and arrive (oversubscribed rounds), few enough to cost a few
+// microseconds when nobody else is runnable.
+inline constexpr uint32_t kDefaultYields = 8;
+
+// The policy in force. Constant after configure_wait_policy().
 const WaitPolicy& wait_policy();
+
+// Measures the cost of cpu_relax() and reads the environment overrides. Called
+// once from the preload constructor; without it the defaults apply, assuming
+// 25 ns per iteration. Not async-signal-safe (getenv); never called by wait.
+void configure_wait_policy();
+
+// The adaptive step: the next budget after a wait that was satisfied after
+// `spun` iterations (`satisfied_by_spin`), or that had to yield or sleep.
+uint32_t next_spin_budget(uint32_t budget, uint32_t spun, bool satisfied_by_spin);
 
 // CPUs this thread may run on (its affinity mask), at least 1. A system call:
 // used by init only, never by wait.

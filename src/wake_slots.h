@@ -21,10 +21,14 @@ namespace bshim {
 // of its latest completion (init aligns the barrier's round with it); it is
 // only ever advanced (a wrap-aware maximum), so a waiter of round r knows its
 // round is complete once `open_round` is after r.
+// `spin_budget` is the owner's adaptive spin budget (wait_policy.h), 0 until
+// its first adjustment; waiters write it only when it changes, so a steady
+// program does not dirty the line that the next round's waiters poll.
 struct alignas(64) WakeSlot {
-  std::atomic<uint32_t> open_round;  // futex word for sleepers
-  std::atomic<uint32_t> sleepers;    // waiters that may be in FUTEX_WAIT
-  std::atomic<uintptr_t> owner;      // barrier address, 0 when free
+  std::atomic<uint32_t> open_round;   // futex word for sleepers
+  std::atomic<uint32_t> sleepers;     // waiters that may be in FUTEX_WAIT
+  std::atomic<uintptr_t> owner;       // barrier address, 0 when free
+  std::atomic<uint32_t> spin_budget;  // cpu_relax() iterations; 0: initial
 };
 
 // 1024 slots = 64 KiB of zero-initialised static memory, touched lazily. A
