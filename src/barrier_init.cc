@@ -57,6 +57,7 @@ int barrier_init(pthread_barrier_t* barrier, const pthread_barrierattr_t* attr,
       first_round = wake_slot(slot).open_round.load(std::memory_order_relaxed);
       // A new barrier starts from the initial spin budget. relaxed: a hint.
       wake_slot(slot).spin_budget.store(0, std::memory_order_relaxed);
+      wake_slot(slot).yield_budget.store(0, std::memory_order_relaxed);
     }
   } else if (old_slot >= 0) {
     release_wake_slot(old_slot, address);

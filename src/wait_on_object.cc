@@ -40,6 +40,8 @@ namespace {
 // This thread's adaptive spin budget for object-path waits (wait_policy.h);
 // 0 until its first adjustment.
 __thread uint32_t t_spin_budget __attribute__((tls_model("initial-exec")));
+// Likewise the yield budget, stored plus 1 (0: not adjusted yet).
+__thread uint32_t t_yield_budget __attribute__((tls_model("initial-exec")));
 
 // First and longest interval between a sleeper's re-checks (rule 2). Short
 // enough that a sleeper stranded on reused memory notices within a second,
@@ -99,13 +101,19 @@ bool arm_sleep_unless_over(BarrierObject* object,
     t_spin_budget = next_spin_budget(budget, spun, over);
     if (over) return false;
   }
-  for (uint32_t i = 0; i < policy.yield_iterations && !lock.unmapper_waiting(); ++i) {
+  const uint32_t yield_budget =
+      t_yield_budget != 0 ? t_yield_budget - 1 : policy.yield_iterations;
+  const uint32_t yields =
+      yields_before_sleeping((constants.flags & kFlagSpin) != 0, t_spin_budget, yield_budget);
+  for (uint32_t i = 0; i < yields && !lock.unmapper_waiting(); ++i) {
     if (round_is_over(object, constants, round,
                       object->state.load(std::memory_order_acquire))) {
+      t_yield_budget = next_yield_budget(yield_budget, true) + 1;
       return false;
     }
     sched_yield();
   }
+  if (yields != 0) t_yield_budget = next_yield_budget(yield_budget, false) + 1;
   uint64_t state = object->state.load(std::memory_order_acquire);
   for (;;) {
     if (round_is_over(object, constants, round, state)) return false;

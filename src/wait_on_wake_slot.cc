@@ -32,8 +32,9 @@ bool round_complete(const WakeSlot& slot, uint32_t round, uint32_t* open_round,
 }
 
 // Spins within the slot's adaptive budget. Returns true if the round
-// completed meanwhile; either way, adjusts the budget for the next round.
-bool spin_for_completion(WakeSlot& slot, uint32_t round) {
+// completed meanwhile; either way, adjusts the budget for the next round and
+// stores it in *next_budget.
+bool spin_for_completion(WakeSlot& slot, uint32_t round, uint32_t* next_budget) {
   const WaitPolicy& policy = wait_policy();
   // relaxed: a tuning hint; any recent value serves.
   const uint32_t stored = slot.spin_budget.load(std::memory_order_relaxed);
@@ -50,17 +51,34 @@ bool spin_for_completion(WakeSlot& slot, uint32_t round) {
   }
   const uint32_t next = next_spin_budget(budget, spun, completed);
   if (next != stored) slot.spin_budget.store(next, std::memory_order_relaxed);
+  *next_budget = next;
   return completed;
+}
+
+void store_yield_budget(WakeSlot& slot, uint32_t stored, uint32_t budget) {
+  // Written only on change, like the spin budget.
+  if (budget + 1 != stored) slot.yield_budget.store(budget + 1, std::memory_order_relaxed);
 }
 
 void wait_for_completion(WakeSlot& slot, uint32_t round, bool may_spin) {
   const WaitPolicy& policy = wait_policy();
   uint32_t open_round;
-  if (may_spin && spin_for_completion(slot, round)) return;
-  for (uint32_t i = 0; i < policy.yield_iterations; ++i) {
-    if (round_complete(slot, round, &open_round)) return;
+  uint32_t next_budget = 0;
+  if (may_spin && spin_for_completion(slot, round, &next_budget)) return;
+  // relaxed (yield budget): a tuning hint, stored as budget + 1 so 0 means
+  // "not adjusted yet".
+  const uint32_t stored_yields = slot.yield_budget.load(std::memory_order_relaxed);
+  const uint32_t yield_budget =
+      stored_yields != 0 ? stored_yields - 1 : policy.yield_iterations;
+  const uint32_t yields = yields_before_sleeping(may_spin, next_budget, yield_budget);
+  for (uint32_t i = 0; i < yields; ++i) {
+    if (round_complete(slot, round, &open_round)) {
+      store_yield_budget(slot, stored_yields, next_yield_budget(yield_budget, true));
+      return;
+    }
     sched_yield();
   }
+  if (yields != 0) store_yield_budget(slot, stored_yields, next_yield_budget(yield_budget, false));
   // seq_cst increment, then seq_cst load: pairs with the completer's seq_cst
   // advance-then-load of `sleepers` (Dekker), so either we see the advance or
   // the completer sees us and wakes the slot.

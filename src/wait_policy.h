@@ -62,6 +62,29 @@ void configure_wait_policy();
 // `spun` iterations (`satisfied_by_spin`), or that had to yield or sleep.
 uint32_t next_spin_budget(uint32_t budget, uint32_t spun, bool satisfied_by_spin);
 
+// How many sched_yield() calls come before sleeping. When all participants
+// can run at once and the spin budget has shrunk to its minimum, recent rounds
+// all ended in sleep (one participant is slow): yielding would only burn CPU,
+// so the waiter sleeps at once. Otherwise the adaptive yield budget.
+inline uint32_t yields_before_sleeping(bool spins, uint32_t spin_budget, uint32_t yield_budget) {
+  const WaitPolicy& policy = wait_policy();
+  if (spins && spin_budget <= policy.min_spin_iterations) return 0;
+  return yield_budget;
+}
+
+// The adaptive yield budget, for barriers with more participants than CPUs:
+// a round that completed while yielding restores the full budget (yielding
+// lets the descheduled participants run, several times cheaper than a futex
+// round trip); a round that still had to sleep lowers it by one, down to one
+// probe. Lowering by one, not halving, keeps the occasional sleeper of a
+// balanced oversubscribed program from collapsing the budget, while rounds
+// that always sleep (a slow participant) stop yielding within a few rounds.
+inline uint32_t next_yield_budget(uint32_t budget, bool satisfied_by_yield) {
+  const uint32_t full = wait_policy().yield_iterations;
+  if (satisfied_by_yield) return full;
+  return budget > 1 ? budget - 1 : (full == 0 ? 0 : 1);
+}
+
 // CPUs this thread may run on (its affinity mask), at least 1. A system call:
 // used by init only, never by wait.
 unsigned usable_cpu_count();

@@ -21,14 +21,15 @@ namespace bshim {
 // of its latest completion (init aligns the barrier's round with it); it is
 // only ever advanced (a wrap-aware maximum), so a waiter of round r knows its
 // round is complete once `open_round` is after r.
-// `spin_budget` is the owner's adaptive spin budget (wait_policy.h), 0 until
-// its first adjustment; waiters write it only when it changes, so a steady
+// `spin_budget` and `yield_budget` are the owner's adaptive budgets
+// (wait_policy.h), 0 until their first adjustment; waiters write it only when it changes, so a steady
 // program does not dirty the line that the next round's waiters poll.
 struct alignas(64) WakeSlot {
   std::atomic<uint32_t> open_round;   // futex word for sleepers
   std::atomic<uint32_t> sleepers;     // waiters that may be in FUTEX_WAIT
   std::atomic<uintptr_t> owner;       // barrier address, 0 when free
   std::atomic<uint32_t> spin_budget;  // cpu_relax() iterations; 0: initial
+  std::atomic<uint32_t> yield_budget;  // sched_yield() calls, plus 1; 0: initial
 };
 
 // 1024 slots = 64 KiB of zero-initialised static memory, touched lazily. A
