@@ -77,15 +77,20 @@ void configure_wait_policy() {
 
 uint32_t next_spin_budget(uint32_t budget, uint32_t spun, bool satisfied_by_spin) {
   const WaitPolicy& policy = g_policy;
-  uint64_t next;
-  if (satisfied_by_spin) {
-    // Cover twice what this round needed; decay slowly towards that, so one
-    // long round does not keep the budget at its maximum for ever.
-    const uint64_t wanted = 2ULL * spun;
-    const uint64_t decayed = budget - budget / 8;
-    next = wanted > decayed ? wanted : decayed;
-  } else {
+  uint64_t next = budget;
+  if (!satisfied_by_spin) {
+    // The round ended in sleep anyway: spinning was wasted, spin half as long.
     next = budget / 2;
+  } else if (2ULL * spun > budget) {
+    // The round needed most of the budget: cover twice what it took.
+    next = 2ULL * spun;
+  } else if (budget < policy.initial_spin_iterations) {
+    // Quick rounds after a shrink: grow back gently towards the initial
+    // budget, so one preempted participant does not leave a balanced program
+    // sleeping for good. A budget above the initial one costs nothing while
+    // rounds complete early, and halves as soon as they stop doing so.
+    const uint64_t grown = budget + budget / 8 + 1;
+    next = grown < policy.initial_spin_iterations ? grown : policy.initial_spin_iterations;
   }
   if (next < policy.min_spin_iterations) next = policy.min_spin_iterations;
   if (next > policy.max_spin_iterations) next = policy.max_spin_iterations;

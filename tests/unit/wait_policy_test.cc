@@ -32,11 +32,16 @@ TEST(WaitPolicy, RepeatedLongSpinsTopOutAtTheMaximum) {
   EXPECT_EQ(budget, wait_policy().max_spin_iterations);
 }
 
-TEST(WaitPolicy, QuickRoundsDecayALargeBudgetSlowly) {
+TEST(WaitPolicy, QuickRoundsKeepALargeBudget) {
+  // A large budget costs nothing while rounds complete early.
   const uint32_t budget = wait_policy().max_spin_iterations;
-  const uint32_t next = next_spin_budget(budget, 1, true);
-  EXPECT_LT(next, budget);
-  EXPECT_GE(next, budget - budget / 8);
+  EXPECT_EQ(next_spin_budget(budget, 1, true), budget);
+}
+
+TEST(WaitPolicy, QuickRoundsBringAShrunkenBudgetBackToTheInitialOne) {
+  uint32_t budget = wait_policy().min_spin_iterations;
+  for (int round = 0; round < 200; ++round) budget = next_spin_budget(budget, 1, true);
+  EXPECT_EQ(budget, wait_policy().initial_spin_iterations);
 }
 
 }  // namespace
