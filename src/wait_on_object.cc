@@ -23,6 +23,7 @@
 // has been issued, so its own process cannot unmap the page under the wake
 // (a shared-futex wake on an unmapped page fails, and the sleepers of other
 // processes would never wake: glibc's pshared destroy hang, design-facts 1.2).
+#include <pthread.h>
 #include <sched.h>
 
 #include <ctime>
@@ -183,6 +184,22 @@ void sleep_until_round_over(const BarrierObject* object, const BarrierConstants&
   std::atomic_thread_fence(std::memory_order_acquire);
 }
 
+// Switches this thread to deferred cancellation for its lifetime and back
+// to what it was. pthread_barrier_wait is no cancellation point, so a pending
+// request acts only when asynchronous cancellation is restored.
+class AsyncCancellationDeferred {
+ public:
+  AsyncCancellationDeferred() { pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, &previous_); }
+  ~AsyncCancellationDeferred() {
+    if (previous_ != PTHREAD_CANCEL_DEFERRED) pthread_setcanceltype(previous_, nullptr);
+  }
+  AsyncCancellationDeferred(const AsyncCancellationDeferred&) = delete;
+  AsyncCancellationDeferred& operator=(const AsyncCancellationDeferred&) = delete;
+
+ private:
+  int previous_ = PTHREAD_CANCEL_DEFERRED;
+};
+
 }  // namespace
 
 int wait_on_object(BarrierObject* object, const BarrierConstants& constants) {
@@ -191,6 +208,11 @@ int wait_on_object(BarrierObject* object, const BarrierConstants& constants) {
                                : FutexScope::kPrivate;
   uint32_t round;
   {
+    // An asynchronous cancellation inside the window would leave it open for
+    // good, and every later munmap in the process would wait for it. Defer it
+    // until the window is closed (destructors run in reverse order); the
+    // window is bounded, and the sleep below is cancellable as before.
+    AsyncCancellationDeferred no_cancellation_inside_the_window;
     ExitWindow window;  // rule 1: opened before the arrival
     const uint64_t before = arrive(object, constants);
     round = round_of(before);
