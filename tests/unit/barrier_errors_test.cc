@@ -61,7 +61,7 @@ TEST(BarrierErrors, WaitAndDestroyRejectAllOnesMemory) {
 
 TEST(BarrierErrors, WaitAndDestroyRejectRandomGarbage) {
   std::mt19937_64 random(12345);
-  for (int trial = 0; trial < 100000; ++trial) {
+  for (int trial = 0; trial < 1000000; ++trial) {
     pthread_barrier_t barrier;
     uint64_t words[4] = {random(), random(), random(), random()};
     std::memcpy(&barrier, words, sizeof(barrier));
