@@ -12,6 +12,7 @@
 #include <sys/shm.h>
 #include <unistd.h>
 
+#include "race_fault.h"
 #include "race_report.h"
 
 #ifndef MAP_FIXED_NOREPLACE
@@ -197,8 +198,8 @@ static bool is_unmapped(uintptr_t address)
 
 static void release_failed(struct race_control *control, unsigned long round, const char *call)
 {
-    report_failure(control, round, "%s failed: %s (release=%s)", call, strerror(errno),
-                   release_kind_name(options->release));
+    report_failure(control, round, FAILURE_ERROR, "%s failed: %s (release=%s)", call,
+                   strerror(errno), release_kind_name(options->release));
 }
 
 static void release_content(struct round_memory *m, struct race_control *control,
@@ -209,8 +210,9 @@ static void release_content(struct round_memory *m, struct race_control *control
     } else {
         int error = pthread_barrier_init(m->barrier, reinit_attr, REINIT_COUNT);
         if (error != 0) {
-            report_failure(control, round, "re-init right after the wait returned %d (%s)",
-                           error, strerror(error));
+            report_failure(control, round, FAILURE_ERROR,
+                           "re-init right after the wait returned %d (%s)", error,
+                           strerror(error));
             return;
         }
         memcpy(control->reinit_image, m->barrier, sizeof control->reinit_image);
@@ -220,9 +222,21 @@ static void release_content(struct round_memory *m, struct race_control *control
     atomic_store_explicit(&control->content_released_round, round + 1, memory_order_relaxed);
 }
 
+/* What a late waiter could fault on once this round's release is done. */
+static void note_release(const struct round_memory *m, unsigned long round)
+{
+    if (m->block)
+        fault_note_release(m->block, m->block_size, m->barrier, round);
+    else if (options->release == RELEASE_MREMAP_SHRINK)
+        fault_note_release(m->view + page, page, m->barrier, round);
+    else
+        fault_note_release(m->view, m->view_size, m->barrier, round);
+}
+
 void release_round_memory(struct round_memory *m, struct race_control *control,
                           unsigned long round)
 {
+    note_release(m, round);
     m->released = true;
     switch (options->release) {
     case RELEASE_FREE_SMALL:
@@ -307,7 +321,7 @@ static void expect_bytes(struct race_control *control, unsigned long round,
         }
     }
     if (differing > 0)
-        report_failure(control, round,
+        report_failure(control, round, FAILURE_STRAY,
                        "stray write into released memory: %s has %zu changed byte(s), "
                        "first at offset %zu: 0x%02x, expected 0x%02x (release=%s)",
                        what, differing, first, bytes[first], expected,
@@ -327,19 +341,21 @@ static void check_content(struct round_memory *m, struct race_control *control,
         return;
     }
     if (memcmp(m->barrier, control->reinit_image, sizeof control->reinit_image) != 0) {
-        report_failure(control, round,
+        report_failure(control, round, FAILURE_STRAY,
                        "stray write into released memory: the re-initialised barrier changed "
                        "after its re-init (release=reinit)");
         return;
     }
     int serial = pthread_barrier_wait(m->barrier);
     if (serial != PTHREAD_BARRIER_SERIAL_THREAD)
-        report_failure(control, round, "the re-initialised barrier (count %d) returned %d from "
-                       "its own wait, expected PTHREAD_BARRIER_SERIAL_THREAD", REINIT_COUNT, serial);
+        report_failure(control, round, FAILURE_ERROR,
+                       "the re-initialised barrier (count %d) returned %d from its own wait, "
+                       "expected PTHREAD_BARRIER_SERIAL_THREAD", REINIT_COUNT, serial);
     int error = pthread_barrier_destroy(m->barrier);
     if (error != 0)
-        report_failure(control, round, "destroying the re-initialised barrier returned %d (%s)",
-                       error, strerror(error));
+        report_failure(control, round, FAILURE_ERROR,
+                       "destroying the re-initialised barrier returned %d (%s)", error,
+                       strerror(error));
 }
 
 void check_round_memory(struct round_memory *m, struct race_control *control,

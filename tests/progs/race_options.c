@@ -19,6 +19,7 @@ static const char *const release_names[] = {
 static const char usage[] =
     "usage: release_race --release=KIND [--destroy] [--pshared] [--threads T]\n"
     "                    [--procs P] [--releaser=first|serial] [--rounds N] [--seconds S]\n"
+    "                    [--keep-going] [--progress-ms MS]\n"
     "  KIND: free-small free-large munmap munmap-hole mmap-fixed mremap-shrink\n"
     "        mremap-move shmdt madvise overwrite reinit\n"
     "  Every round: fresh barrier memory, init with count T*P, everybody waits, and\n"
@@ -31,6 +32,14 @@ static const char usage[] =
     "  --releaser   first: the first thread back (per process for views; default)\n"
     "               serial: the PTHREAD_BARRIER_SERIAL_THREAD thread\n"
     "  --rounds N --seconds S  stop at whichever comes first (default 20000, 5)\n"
+    "  --keep-going       count failed rounds and go on instead of stopping at the\n"
+    "                     first one\n"
+    "  --progress-ms MS   print \"progress rounds=.. covered=.. entered=.. failed=..\n"
+    "                     kinds=..\" at most every MS ms (the race lab's hang detection)\n"
+    "output: before the final PASS or FAIL line, \"RESULT rounds=.. covered=.. entered=..\n"
+    "  failed=.. kinds=..\" (failed: rounds with a failed check; entered: the release\n"
+    "  began, covered: it also ended, while a waiter was still inside its wait); on a\n"
+    "  fatal signal a status line and \"CRASH signal=.. addr=.. memory=released|other ...\"\n"
     "exit: 0 all rounds passed, 1 a check failed, 2 usage or setup error\n";
 
 const char *release_kind_name(enum release_kind kind)
@@ -93,6 +102,7 @@ bool parse_race_options(int argc, char **argv, struct race_options *o)
         {"pshared", no_argument, NULL, 'p'},       {"threads", required_argument, NULL, 't'},
         {"procs", required_argument, NULL, 'P'},   {"releaser", required_argument, NULL, 'R'},
         {"rounds", required_argument, NULL, 'n'},  {"seconds", required_argument, NULL, 's'},
+        {"keep-going", no_argument, NULL, 'k'},    {"progress-ms", required_argument, NULL, 'g'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     bool have_release = false;
@@ -132,6 +142,14 @@ bool parse_race_options(int argc, char **argv, struct race_options *o)
             if (end == optarg || *end != '\0' || !(o->seconds > 0 && o->seconds <= 3600))
                 return usage_error("--seconds must be in (0, 3600]", optarg);
             break;
+        case 'k': o->keep_going = true; break;
+        case 'g': {
+            int ms;
+            if (!parse_int(optarg, 1, 60000, &ms))
+                return usage_error("--progress-ms must be 1..60000", optarg);
+            o->progress_ms = (unsigned)ms;
+            break;
+        }
         default:
             return usage_error("see usage", NULL);
         }

@@ -35,6 +35,8 @@ struct race_options {
     enum releaser_choice releaser;
     unsigned long rounds;   /* at most this many rounds ... */
     double seconds;         /* ... and no new round after this long */
+    bool keep_going;        /* count failed rounds and go on (the race lab) */
+    unsigned progress_ms;   /* a status line at most this often; 0: none */
 };
 
 /* Fills *options from argv; prints the reason and the usage and returns

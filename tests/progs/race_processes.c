@@ -8,70 +8,30 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "race_line.h"
 #include "race_options.h"
 
 static pid_t children[RACE_MAX_PROCS];
 static int child_count;
-
-/* Async-signal-safe line building: no stdio in a signal handler. */
-struct line {
-    char text[160];
-    size_t length;
-};
-
-static void append(struct line *line, const char *text)
-{
-    while (*text && line->length < sizeof line->text - 1)
-        line->text[line->length++] = *text++;
-}
-
-static void append_number(struct line *line, long number)
-{
-    char digits[24];
-    int count = 0;
-    unsigned long value = number < 0 ? (append(line, "-"), (unsigned long)-number)
-                                     : (unsigned long)number;
-    do
-        digits[count++] = (char)('0' + value % 10);
-    while ((value /= 10) != 0);
-    while (count > 0 && line->length < sizeof line->text - 1)
-        line->text[line->length++] = digits[--count];
-}
-
-static const char *signal_name(int number)
-{
-    switch (number) {
-    case SIGSEGV: return "SIGSEGV";
-    case SIGBUS: return "SIGBUS";
-    case SIGABRT: return "SIGABRT";
-    case SIGFPE: return "SIGFPE";
-    case SIGILL: return "SIGILL";
-    case SIGKILL: return "SIGKILL";
-    case SIGTERM: return "SIGTERM";
-    default: return "another signal";
-    }
-}
 
 /* Says what happened to process `index`, stops the others, and ends this
    process the same way, so the watchdog reports the real cause. */
 static void end_like_child(int index, const siginfo_t *info)
 {
     struct line line = {.length = 0};
-    append(&line, "release_race: FAIL process ");
-    append_number(&line, index);
+    line_add(&line, "release_race: FAIL process ");
+    line_add_number(&line, index);
     if (info->si_code == CLD_EXITED) {
-        append(&line, " exited with status ");
-        append_number(&line, info->si_status);
+        line_add(&line, " exited with status ");
+        line_add_number(&line, info->si_status);
     } else {
-        append(&line, " was killed by signal ");
-        append_number(&line, info->si_status);
-        append(&line, " (");
-        append(&line, signal_name(info->si_status));
-        append(&line, ")");
+        line_add(&line, " was killed by signal ");
+        line_add_number(&line, info->si_status);
+        line_add(&line, " (");
+        line_add(&line, line_signal_name(info->si_status));
+        line_add(&line, ")");
     }
-    append(&line, "\n");
-    ssize_t ignored = write(STDOUT_FILENO, line.text, line.length);
-    (void)ignored;
+    line_write(&line);
     for (int i = 0; i < child_count; i++)
         kill(children[i], SIGKILL);
     if (info->si_code == CLD_EXITED)

@@ -2,12 +2,15 @@
 #include "race_rendezvous.h"
 
 #include <limits.h>
-#include <linux/futex.h>
 #include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 _Static_assert(sizeof(atomic_uint) == 4, "the futex word is 32 bits");
+
+/* The kernel's numbers, spelt out: musl's headers (the lab's static musl
+   build) come without <linux/futex.h>. */
+enum { RENDEZVOUS_FUTEX_WAIT = 0, RENDEZVOUS_FUTEX_WAKE = 1 };
 
 /* Yields before sleeping: peers are usually a few microseconds away, and a
    futex sleep costs tens of microseconds on an oversubscribed machine. */
@@ -16,12 +19,12 @@ _Static_assert(sizeof(atomic_uint) == 4, "the futex word is 32 bits");
 /* Not FUTEX_PRIVATE: the meeting point is shared between processes. */
 static void futex_wait(atomic_uint *word, unsigned expected)
 {
-    syscall(SYS_futex, word, FUTEX_WAIT, expected, NULL, NULL, 0);
+    syscall(SYS_futex, word, RENDEZVOUS_FUTEX_WAIT, expected, NULL, NULL, 0);
 }
 
 static void futex_wake_all(atomic_uint *word)
 {
-    syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+    syscall(SYS_futex, word, RENDEZVOUS_FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
 void rendezvous_wait(struct rendezvous *meeting, unsigned parties)

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "race_control.h"
+#include "race_fault.h"
 #include "race_memory.h"
 #include "race_options.h"
 #include "race_processes.h"
@@ -51,6 +52,8 @@ static atomic_ulong returned_here;
 /* Leader only. */
 static unsigned long rounds_done;
 static unsigned long window_covered;
+static unsigned long window_entered;
+static double last_progress; /* seconds since start */
 
 static double seconds_since_start(void)
 {
@@ -73,14 +76,15 @@ static void prepare_round(unsigned long round, bool leader)
         /* relaxed: set before some earlier meeting, which ordered it; one
            set after the last meeting is seen a round later. */
         bool failed = atomic_load_explicit(&control->failed, memory_order_relaxed);
-        if (failed || round >= options.rounds || seconds_since_start() >= options.seconds) {
+        if ((failed && !options.keep_going) || round >= options.rounds ||
+            seconds_since_start() >= options.seconds) {
             stop_race();
             return;
         }
     }
     if (!prepare_round_memory(&memory)) {
-        report_failure(control, round, "could not get fresh memory for the barrier: %s",
-                       strerror(errno));
+        report_failure(control, round, FAILURE_ERROR,
+                       "could not get fresh memory for the barrier: %s", strerror(errno));
         stop_race();
         return;
     }
@@ -89,8 +93,9 @@ static void prepare_round(unsigned long round, bool leader)
     if (leader) {
         int error = pthread_barrier_init(memory.barrier, &barrier_attr, parties);
         if (error != 0) {
-            report_failure(control, round, "pthread_barrier_init(count %u) returned %d (%s)",
-                           parties, error, strerror(error));
+            report_failure(control, round, FAILURE_ERROR,
+                           "pthread_barrier_init(count %u) returned %d (%s)", parties, error,
+                           strerror(error));
             stop_race();
         }
     }
@@ -108,9 +113,17 @@ static struct roles roles_of(unsigned long global_order, unsigned long local_ord
     bool the_releaser = options.releaser == RELEASER_SERIAL ? serial : global_order == 0;
     struct roles roles = {.destroys = options.destroy && the_releaser, .releases = the_releaser};
     /* Several processes: each releases its own view, as soon as its first
-       thread is back; the single releaser above is one of those. */
-    if (options.procs > 1 && release_is_per_view(options.release))
+       thread is back. The destroyer must be the one that releases its
+       process's view (destroying a view that a sibling thread may already
+       have unmapped is the program's bug, not the barrier's): process 0's
+       first thread back destroys, then unmaps, while the last leaver may be
+       in another process. (The first thread back of all, used before, could
+       lose the per-process election to a sibling, which unmapped the view
+       under its destroy: EINVAL or SIGSEGV in the test, not in the shim.) */
+    if (options.procs > 1 && release_is_per_view(options.release)) {
         roles.releases = local_order == 0;
+        roles.destroys = options.destroy && roles.releases && this_process == 0;
+    }
     return roles;
 }
 
@@ -137,6 +150,11 @@ static void take_part(unsigned long round)
         round * (unsigned long)options.threads;
 
     struct roles roles = roles_of(global_order, local_order, result);
+    /* relaxed: as for the snapshot below. */
+    if (roles.releases &&
+        atomic_load_explicit(&control->returned, memory_order_relaxed) < everyone_so_far)
+        /* relaxed: read by the leader after the end-of-round meeting. */
+        atomic_store_explicit(&control->entered_round, round + 1, memory_order_relaxed);
     int destroy_result = roles.destroys ? pthread_barrier_destroy(barrier) : 0;
     if (roles.releases) {
         release_round_memory(&memory, control, round);
@@ -148,19 +166,19 @@ static void take_part(unsigned long round)
     }
 
     if (destroy_result != 0)
-        report_failure(control, round,
+        report_failure(control, round, FAILURE_ERROR,
                        "pthread_barrier_destroy right after the wait returned %d (%s)",
                        destroy_result, strerror(destroy_result));
     if (result != 0 && result != PTHREAD_BARRIER_SERIAL_THREAD)
-        report_failure(control, round, "pthread_barrier_wait returned %d (%s)", result,
-                       strerror(result));
+        report_failure(control, round, FAILURE_ERROR, "pthread_barrier_wait returned %d (%s)",
+                       result, strerror(result));
     if (result == PTHREAD_BARRIER_SERIAL_THREAD)
         /* relaxed: totalled by the leader after the end-of-round meeting. */
         atomic_fetch_add_explicit(&control->serials, 1, memory_order_relaxed);
     /* relaxed: see the increment before the wait. */
     unsigned long arrived = atomic_load_explicit(&control->arrived, memory_order_relaxed);
     if (arrived < everyone_so_far)
-        report_failure(control, round,
+        report_failure(control, round, FAILURE_EARLY,
                        "a wait returned before everyone had arrived: %lu of %u arrivals seen",
                        arrived - (everyone_so_far - parties), parties);
 }
@@ -173,15 +191,30 @@ static void check_round_totals(unsigned long round)
     unsigned long serials = atomic_load_explicit(&control->serials, memory_order_relaxed);
     unsigned long returned = atomic_load_explicit(&control->returned, memory_order_relaxed);
     unsigned long covered = atomic_load_explicit(&control->covered_round, memory_order_relaxed);
+    unsigned long entered = atomic_load_explicit(&control->entered_round, memory_order_relaxed);
     if (serials != round + 1)
-        report_failure(control, round, "%ld waits returned PTHREAD_BARRIER_SERIAL_THREAD, "
-                       "expected exactly 1", (long)(serials - round));
+        report_failure(control, round, FAILURE_SERIAL,
+                       "%ld waits returned PTHREAD_BARRIER_SERIAL_THREAD, expected exactly 1",
+                       (long)(serials - round));
     if (returned != everyone_so_far)
-        report_failure(control, round, "%lu of %u participants returned",
+        report_failure(control, round, FAILURE_COUNT, "%lu of %u participants returned",
                        returned - (everyone_so_far - parties), parties);
     if (covered == round + 1)
         window_covered++;
+    if (entered == round + 1)
+        window_entered++;
     rounds_done = round + 1;
+    /* relaxed: snapshots for status lines, which may be a round behind. */
+    atomic_store_explicit(&control->rounds_published, rounds_done, memory_order_relaxed);
+    atomic_store_explicit(&control->covered_published, window_covered, memory_order_relaxed);
+    atomic_store_explicit(&control->entered_published, window_entered, memory_order_relaxed);
+    if (options.progress_ms > 0) {
+        double now = seconds_since_start();
+        if (now - last_progress >= options.progress_ms / 1000.0) {
+            last_progress = now;
+            fault_write_status("progress");
+        }
+    }
 }
 
 static void *participant_main(void *argument)
@@ -244,8 +277,10 @@ static int final_report(void)
        and every other process reaped, so nothing races with them. */
     unsigned long probes = atomic_load(&control->probes_at_released_address);
     unsigned long unmapped_by_free = atomic_load(&control->frees_that_unmapped);
-    say("release_race: release=%s rounds=%lu window_covered=%lu probes_at_released_address=%lu",
-        release_kind_name(options.release), rounds_done, window_covered, probes);
+    fault_write_status("RESULT");
+    say("release_race: release=%s rounds=%lu window_covered=%lu window_entered=%lu "
+        "probes_at_released_address=%lu",
+        release_kind_name(options.release), rounds_done, window_covered, window_entered, probes);
     if (options.release == RELEASE_FREE_LARGE)
         say("release_race: free() unmapped the block in %lu of %lu rounds", unmapped_by_free,
             rounds_done);
@@ -279,6 +314,11 @@ static bool set_up(void)
     return setup_race_memory(&options, &barrier_attr);
 }
 
+static void race_status(struct line *line)
+{
+    append_race_status(line, control);
+}
+
 int main(int argc, char **argv)
 {
     if (!parse_race_options(argc, argv, &options))
@@ -294,6 +334,7 @@ int main(int argc, char **argv)
         options.releaser == RELEASER_SERIAL ? "serial" : "first", options.rounds,
         options.seconds);
     clock_gettime(CLOCK_MONOTONIC, &started);
+    fault_reporter_install("release_race", race_status); /* inherited by fork */
 
     this_process = start_processes(options.procs);
     if (this_process < 0) {
