@@ -28,6 +28,7 @@
 
 #include <ctime>
 
+#include "arrive.h"
 #include "cpu_relax.h"
 #include "futex.h"
 #include "read_without_fault.h"
@@ -55,24 +56,6 @@ constexpr long kLongestRecheckNs = 1'000'000'000;  // 1 s
 bool round_is_over(const BarrierObject* object, const BarrierConstants& constants,
                    uint32_t round, uint64_t state) {
   return round_of(state) != round || !still_same_barrier(object, constants);
-}
-
-// Arrives, inside the caller's exit window. Returns the state before our
-// counted arrival.
-uint64_t arrive(BarrierObject* object, const BarrierConstants& constants) {
-  for (;;) {
-    // acq_rel: release hands our writes to the completer; acquire, if we are
-    // the completer, takes every other arrival's writes (release sequence).
-    const uint64_t before = object->state.fetch_add(1, std::memory_order_acq_rel);
-    if (arrivals_of(before) < constants.count) return before;
-    // More threads than `count` use this barrier and we landed between the
-    // round's last arrival and its reset, which discards our increment. The
-    // round is not released yet, so reading the object is legal: wait for
-    // the reset and arrive again.
-    while (round_of(object->state.load(std::memory_order_acquire)) == round_of(before)) {
-      cpu_relax();
-    }
-  }
 }
 
 // Inside the exit window: spin, yield, then set the sleepers bit. Returns

@@ -11,6 +11,7 @@
 // is dead to this round the instant the slot moves.
 #include <sched.h>
 
+#include "arrive.h"
 #include "cpu_relax.h"
 #include "futex.h"
 #include "wait_paths.h"
@@ -109,22 +110,7 @@ void advance_open_round(WakeSlot& slot, uint32_t next) {
 
 int wait_on_wake_slot(BarrierObject* object, const BarrierConstants& constants,
                       WakeSlot& slot) {
-  uint64_t before;
-  for (;;) {
-    // acq_rel: release hands our earlier writes to the completer; acquire, if
-    // we are the completer, takes every other arrival's writes (release
-    // sequence).
-    before = object->state.fetch_add(1, std::memory_order_acq_rel);
-    if (arrivals_of(before) < constants.count) break;
-    // More threads than `count` use this barrier, and we landed between the
-    // round's last arrival and its reset, which will discard our increment.
-    // The round is not released yet (and we take part in the next one), so
-    // the object is still ours to read: wait for the reset and arrive again.
-    const uint32_t closing_round = round_of(before);
-    while (round_of(object->state.load(std::memory_order_acquire)) == closing_round) {
-      cpu_relax();
-    }
-  }
+  const uint64_t before = arrive(object, constants);
   const uint32_t round = round_of(before);
   if (arrivals_of(before) + 1 != constants.count) {
     wait_for_completion(slot, round, (constants.flags & kFlagSpin) != 0);
