@@ -7,7 +7,8 @@ BSHIM_BUILD="$BSHIM_ROOT/build"
 BSHIM_LIB="$BSHIM_BUILD/preload/libbarrier-shim.so"
 
 # The Debian packages the build and the test suite need.
-BSHIM_PACKAGES=(meson ninja-build g++ pkg-config libgtest-dev libgmock-dev libunwind-dev)
+BSHIM_PACKAGES=(meson ninja-build g++ pkg-config libgtest-dev libgmock-dev libunwind-dev
+  valgrind spin)
 
 bshim_log() { printf 'barrier-shim: %s\n' "$*" >&2; }
 
