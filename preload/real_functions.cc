@@ -13,6 +13,7 @@ using MmapFn = void* (*)(void*, size_t, int, int, int, off_t);
 using MunmapFn = int (*)(void*, size_t);
 using MremapFn = void* (*)(void*, size_t, size_t, int, ...);
 using ShmdtFn = int (*)(const void*);
+using JumpFn = void (*)(struct __jmp_buf_tag*, int);
 
 // Null until the constructor resolved them. relaxed everywhere: a function
 // pointer is self-contained (the code it points to is already mapped), and a
@@ -22,13 +23,32 @@ constinit std::atomic<MmapFn> g_mmap64{nullptr};
 constinit std::atomic<MunmapFn> g_munmap{nullptr};
 constinit std::atomic<MremapFn> g_mremap{nullptr};
 constinit std::atomic<ShmdtFn> g_shmdt{nullptr};
+constinit std::atomic<JumpFn> g_jumps[4] = {};
+
+struct JumpSymbol {
+  const char* name;
+  const char* version;  // glibc x86-64; plain dlsym elsewhere
+};
+constexpr JumpSymbol kJumpSymbols[4] = {
+    {"longjmp", "GLIBC_2.2.5"},
+    {"_longjmp", "GLIBC_2.2.5"},
+    {"siglongjmp", "GLIBC_2.2.5"},
+    {"__longjmp_chk", "GLIBC_2.11"},
+};
 
 // glibc 2.36 exports all five at version GLIBC_2.2.5 only (design-facts 2.1);
 // asking for the version avoids BZ 14932's wrong-version pick. Plain dlsym
 // serves other libcs and architectures.
-void* lookup_next(const char* name) {
-  void* symbol = dlvsym(RTLD_NEXT, name, "GLIBC_2.2.5");
+void* lookup_next(const char* name, const char* version = "GLIBC_2.2.5") {
+  void* symbol = dlvsym(RTLD_NEXT, name, version);
   return symbol != nullptr ? symbol : dlsym(RTLD_NEXT, name);
+}
+
+void resolve_jump(int index) {
+  void* symbol = lookup_next(kJumpSymbols[index].name, kJumpSymbols[index].version);
+  if (symbol != nullptr && symbol != dlsym(RTLD_DEFAULT, kJumpSymbols[index].name)) {
+    g_jumps[index].store(reinterpret_cast<JumpFn>(symbol), std::memory_order_relaxed);
+  }
 }
 
 template <typename Fn>
@@ -48,6 +68,21 @@ void resolve_real_functions() {
   resolve(g_munmap, "munmap", dlsym(RTLD_DEFAULT, "munmap"));
   resolve(g_mremap, "mremap", dlsym(RTLD_DEFAULT, "mremap"));
   resolve(g_shmdt, "shmdt", dlsym(RTLD_DEFAULT, "shmdt"));
+  for (int index = 0; index < 4; ++index) resolve_jump(index);
+}
+
+void call_real_jump(JumpKind kind, struct __jmp_buf_tag* env, int value) {
+  const int index = static_cast<int>(kind);
+  JumpFn real = g_jumps[index].load(std::memory_order_relaxed);
+  if (real == nullptr) {
+    resolve_jump(index);
+    real = g_jumps[index].load(std::memory_order_relaxed);
+  }
+  // No real function at all cannot happen with a libc that has setjmp; if it
+  // did, continuing would run code the jump meant to skip.
+  if (real == nullptr) __builtin_trap();
+  real(env, value);
+  __builtin_unreachable();
 }
 
 void* call_real_mmap(void* addr, size_t length, int prot, int flags, int fd, off_t offset) {

@@ -1,12 +1,15 @@
-// The real munmap, mmap, mremap and shmdt, behind the wrappers.
+// The real munmap, mmap, mremap, shmdt and the longjmp family, behind the
+// wrappers.
 //
 // resolve_real_functions() looks them up once, from the library constructor,
 // with dlvsym/dlsym(RTLD_NEXT). A call that arrives before that (from the
 // loader, or another library's constructor that runs first) or if a lookup
 // failed goes to the raw system call: never to dlsym, which takes the loader
-// lock and may allocate.
+// lock and may allocate. (The longjmp family has no system call: a jump
+// before the constructor resolved it looks it up then, once.)
 #pragma once
 
+#include <setjmp.h>
 #include <sys/types.h>
 
 #include <cstddef>
@@ -21,5 +24,11 @@ int call_real_munmap(void* addr, size_t length);
 void* call_real_mremap(void* old_address, size_t old_size, size_t new_size, int flags,
                        void* new_address);
 int call_real_shmdt(const void* shmaddr);
+
+enum class JumpKind { kLongjmp, kUnderscoreLongjmp, kSiglongjmp, kLongjmpChk };
+[[noreturn]] void call_real_jump(JumpKind kind, struct __jmp_buf_tag* env, int value);
+
+// Load time: can the wrappers read the stack pointer a jmp_buf restores?
+void check_jump_buffer_layout();
 
 }  // namespace bshim_preload

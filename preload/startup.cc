@@ -2,7 +2,12 @@
 // register the fork hook, before any thread can wait or unmap.
 #include <pthread.h>
 
+#include <cstdlib>
+
+#include "diagnostics.h"
+#include "diagnostics_internal.h"
 #include "real_functions.h"
+#include "robust_membership.h"
 #include "unmap_lock.h"
 #include "wait_policy.h"
 
@@ -11,12 +16,28 @@ namespace {
 // In the child of fork() only the forking thread survives; whatever other
 // threads held of the unmap lock is gone with them. (vfork and posix_spawn
 // children only exec or exit; _Fork and raw clone run no handlers: see README.)
-void reset_unmap_lock_in_child() { bshim::process_unmap_lock().reset_in_child_after_fork(); }
+// Nor has the child joined any robust barrier's membership: its parent's
+// SEM_UNDO adjustments are not inherited.
+void reset_unmap_lock_in_child() {
+  bshim::process_unmap_lock().reset_in_child_after_fork();
+  bshim::forget_memberships_in_child();
+  bshim::reset_diagnostics_in_child_after_fork();  // its own statistics, its own reports
+}
+
+// BARRIER_SHIM_STATS: the report runs from exit(), whether main returned or
+// the program called exit(); registered before the program's own atexit
+// handlers and static destructors, so it runs after them and counts their
+// waits too. A process that ends by _exit() or a signal writes none.
+void write_stats_report_at_exit() { bshim::stats_write_report(); }
 
 // Priority 101: ahead of default-priority constructors of this library.
 __attribute__((constructor(101))) void start_barrier_shim() {
   bshim_preload::resolve_real_functions();
+  bshim_preload::check_jump_buffer_layout();
   bshim::configure_wait_policy();  // calibrates spinning, reads BARRIER_SHIM_*
+  bshim::configure_robust_mode();  // BARRIER_SHIM_ROBUST, BARRIER_SHIM_ROBUST_MS
+  bshim::configure_diagnostics();  // BARRIER_SHIM_STATS, BARRIER_SHIM_WATCHDOG
+  if (bshim::diagnostics_config().stats) atexit(write_stats_report_at_exit);
   // Registering can fail only for lack of memory, here at load time; the
   // child then keeps the parent's counts, as without the shim's fix.
   pthread_atfork(nullptr, nullptr, reset_unmap_lock_in_child);

@@ -9,11 +9,20 @@
 // mremap, shmdt, overwrite, init again), while the round's other waiters are
 // still leaving. It never returns EINTR (a signal handler runs and the wait
 // resumes), never allocates, and fails only with EINVAL for memory that is not
-// a live barrier.
+// a live barrier, and, for robust barriers (robust_membership.h), with
+// EOWNERDEAD once a participant process has died: at most the configured
+// bound after the death for waiters already blocked, at once for later ones,
+// until the barrier is initialised again.
 //
 // Contract of destroy: EBUSY while a participant is blocked in an incomplete
 // round (that round still completes normally); otherwise 0, also right after
-// one's own wait returned while peers are still leaving.
+// one's own wait returned while peers are still leaving, and on a broken
+// robust barrier. Destroy removes a robust barrier's semaphore set.
+//
+// Contract of init: EINVAL for a bad count or attribute; EBUSY over a live
+// barrier with a blocked participant (unless it is broken); for a robust
+// barrier, the errors of semget(2) (EAGAIN when the system is out of
+// semaphore sets, ENOMEM).
 #pragma once
 
 #include <pthread.h>

@@ -6,6 +6,7 @@
 #include "barrier_attr.h"
 #include "barrier_object_access.h"
 #include "mapping_kind.h"
+#include "robust_membership.h"
 #include "unmap_lock.h"
 #include "wait_policy.h"
 
@@ -24,11 +25,13 @@ int barrier_init(pthread_barrier_t* barrier, const pthread_barrierattr_t* attr,
   BarrierObject* object = as_object(barrier);
   // relaxed: only the round number is used, to pick a different one below.
   const uint64_t old_state = object->state.load(std::memory_order_relaxed);
-  BarrierConstants old;
+  BarrierConstants old{};
   const bool was_live = load_live_barrier(barrier, &old);
   // POSIX leaves init over a barrier in use undefined; we refuse it rather
-  // than strand the threads blocked in it.
-  if (was_live && arrivals_of(old_state) != 0) return EBUSY;
+  // than strand the threads blocked in it. A broken robust barrier is in use
+  // by nobody (its survivors were told, and the dead cannot wait).
+  const bool was_broken = was_live && is_robust(old) && (old_state & kBrokenBit) != 0;
+  if (was_live && arrivals_of(old_state) != 0 && !was_broken) return EBUSY;
 
   uint32_t flags = process_shared ? kFlagProcessShared : 0;
   if (count <= usable_cpu_count()) flags |= kFlagSpin;
@@ -43,6 +46,16 @@ int barrier_init(pthread_barrier_t* barrier, const pthread_barrierattr_t* attr,
   // blocks, which glibc unmaps behind every interposer's back.
   const bool use_wake_slot =
       !process_shared || mapping_kind_of(barrier) == MappingKind::kPrivate;
+  // Robust mode needs other processes to die on it: process-shared barriers
+  // in shared memory only (robust_membership.h).
+  uint32_t robust_semaphore = 0;
+  if (process_shared && !use_wake_slot && robust_config().enabled) {
+    // The one thing that can fail, done before the object is touched.
+    const int error = create_membership(&robust_semaphore);
+    if (error != 0) return error;
+    flags |= kFlagRobust;
+  }
+  if (was_live && is_robust(old)) remove_membership(old.robust_semaphore);
   if (use_wake_slot) {
     // Finds the slot this address already owns, if any, or claims one; no
     // slot means the object wait path (slower, not proof against releases
@@ -67,9 +80,10 @@ int barrier_init(pthread_barrier_t* barrier, const pthread_barrierattr_t* attr,
   // threads, by whatever hands them the barrier.
   object->count.store(count, std::memory_order_relaxed);
   object->flags.store(flags, std::memory_order_relaxed);
-  object->unused16.store(0, std::memory_order_relaxed);
+  object->robust_semaphore.store(robust_semaphore, std::memory_order_relaxed);
   object->unused20.store(0, std::memory_order_relaxed);
-  object->check.store(integrity_check(count, flags), std::memory_order_relaxed);
+  object->check.store(integrity_check(count, flags, robust_semaphore),
+                      std::memory_order_relaxed);
   // Sleepers bit clear: no sleeper's expected futex value (which has the bit
   // set) matches. release: orders the constant fields before it.
   object->state.store(state_for_round(first_round), std::memory_order_release);
@@ -82,7 +96,9 @@ int barrier_destroy(pthread_barrier_t* barrier) {
   BarrierObject* object = as_object(barrier);
   // acquire: pairs with the release of the last completed round, so the
   // arrivals we read are at least that round's reset.
-  if (arrivals_of(object->state.load(std::memory_order_acquire)) != 0) {
+  const uint64_t state = object->state.load(std::memory_order_acquire);
+  const bool broken = is_robust(constants) && (state & kBrokenBit) != 0;
+  if (arrivals_of(state) != 0 && !broken) {
     return EBUSY;  // someone is blocked in an incomplete round: leave it be
   }
   // From here on wait and destroy answer EINVAL, and pollers stop polling.
@@ -97,6 +113,9 @@ int barrier_destroy(pthread_barrier_t* barrier) {
     // once it is ours, no thread of this process touches the object again.
     UnmapSection wait_out_exit_windows;
   }
+  // Sleepers of other processes that still re-check a broken barrier read
+  // the state word, which keeps its broken bit: they answer EOWNERDEAD.
+  if (is_robust(constants)) remove_membership(constants.robust_semaphore);
   return 0;
 }
 

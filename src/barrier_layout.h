@@ -18,15 +18,18 @@ namespace bshim {
 // The state word packs everything that changes per arrival, so an arrival is
 // one atomic read-modify-write and its result tells the arriver its round:
 //
-//   bits  0..31  arrivals so far in the current round (0 <= arrivals < count
+//   bits  0..30  arrivals so far in the current round (0 <= arrivals < count
 //                between rounds; the last arriver resets it to 0)
+//   bit   31     broken (robust barriers only, robust_membership.h): a
+//                participant process died; set once, cleared only by init
 //   bit   32     sleepers: a waiter of the current round sleeps, or is about
 //                to sleep, in FUTEX_WAIT on the high half (object wait path)
 //   bits 33..63  the round number, 31 bits, wrapping
 //
 // The high 32 bits (round << 1 | sleepers) are the futex word of the object
 // wait path; on little-endian machines they sit at byte offset 4.
-inline constexpr uint64_t kArrivalsMask = 0xffffffffULL;
+inline constexpr uint64_t kArrivalsMask = 0x7fffffffULL;
+inline constexpr uint64_t kBrokenBit = 1ULL << 31;
 inline constexpr uint64_t kSleepersBit = 1ULL << 32;
 inline constexpr int kRoundShift = 33;
 inline constexpr uint32_t kRoundMask = 0x7fffffffU;
@@ -71,28 +74,34 @@ inline constexpr uint32_t kFlagProcessShared = 1U << 0;
 // All participants can run at once (count <= CPUs in the initialiser's
 // affinity mask), so spinning before sleeping can pay off.
 inline constexpr uint32_t kFlagSpin = 1U << 1;
-inline constexpr uint32_t kKnownFlagsMask = kFlagProcessShared | kFlagSpin;
+// Robust mode (BARRIER_SHIM_ROBUST at init): the barrier has a membership
+// semaphore, whose id is in `robust_semaphore`, and honours the broken bit.
+inline constexpr uint32_t kFlagRobust = 1U << 2;
+inline constexpr uint32_t kKnownFlagsMask = kFlagProcessShared | kFlagSpin | kFlagRobust;
 // Bits 16..31: index + 1 of the wake slot, 0 when the barrier has none
 // (process-shared in shared memory, or the slot table was full at init).
 inline constexpr int kSlotShift = 16;
 inline constexpr uint32_t kSlotMask = 0xffffU;
 
 // The largest count init accepts: INT_MAX, as musl. Far beyond any thread
-// count the kernel allows, and it keeps `arrivals` clear of bit 31.
+// count the kernel allows, so `arrivals` never reaches bit 31.
 inline constexpr unsigned kMaxCount = INT_MAX;
 
 // Invariants of BarrierObject, between init and destroy:
-//  - count, flags and check are constant; check == integrity_check(count, flags).
+//  - count, flags, robust_semaphore and check are constant;
+//    check == integrity_check(count, flags, robust_semaphore).
 //  - arrivals_of(state) < count, except for the instant between the last
 //    arrival's fetch_add and its reset.
 //  - the sleepers bit is set only by a waiter of the current round, and only
 //    the reset that ends the round clears it.
+//  - the broken bit is set only on robust barriers, by a waiter of an open
+//    round; no round is released after it (the completer's CAS fails on it).
 // After destroy, check is 0, so wait and destroy answer EINVAL.
 struct BarrierObject {
   std::atomic<uint64_t> state;     // offset 0: see above
   std::atomic<uint32_t> count;     // offset 8
   std::atomic<uint32_t> flags;     // offset 12
-  std::atomic<uint32_t> unused16;  // offset 16: zero, room for diagnostics
+  std::atomic<uint32_t> robust_semaphore;  // offset 16: System V semaphore id (robust), else 0
   std::atomic<uint32_t> unused20;  // offset 20: zero, room for the spin hint
   std::atomic<uint64_t> check;     // offset 24
 };
@@ -106,13 +115,15 @@ static_assert(std::atomic<uint64_t>::is_always_lock_free,
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
               "the futex word is the high half of the state word at offset 4");
 
-// Integrity check: mixes count and flags with a constant, never the address
-// (a process-shared barrier is mapped at different addresses in different
-// processes). Zeroed memory and memory filled with one byte never match.
+// Integrity check: mixes count, flags and the semaphore id with a constant,
+// never the address (a process-shared barrier is mapped at different
+// addresses in different processes). Zeroed memory and memory filled with one byte never match.
 inline constexpr uint64_t kCheckMagic = 0x62736869'6d626172ULL;  // "bshimbar"
-inline constexpr uint64_t integrity_check(uint32_t count, uint32_t flags) {
+inline constexpr uint64_t integrity_check(uint32_t count, uint32_t flags,
+                                          uint32_t robust_semaphore = 0) {
   uint64_t mixed = (static_cast<uint64_t>(count) << 32) | flags;
   mixed *= 0x9e3779b97f4a7c15ULL;
+  mixed ^= static_cast<uint64_t>(robust_semaphore) * 0xc2b2ae3d27d4eb4fULL;
   return kCheckMagic ^ mixed ^ (mixed >> 29);
 }
 

@@ -1,6 +1,7 @@
 #include "unmap_lock.h"
 
 #include "cpu_relax.h"
+#include "diagnostics.h"
 #include "futex.h"
 
 namespace bshim {
@@ -13,6 +14,22 @@ constinit UnmapLock g_unmap_lock;
 // allocation and no call into the dynamic loader, even on first use.
 __thread uint32_t t_exit_depth __attribute__((tls_model("initial-exec")));
 __thread uint32_t t_unmap_depth __attribute__((tls_model("initial-exec")));
+// Where each of this thread's holds lives on its stack, innermost last, for
+// abandon_holds_below(); entries beyond kTrackedHolds are not kept.
+__thread uintptr_t t_exit_holders[UnmapLock::kTrackedHolds]
+    __attribute__((tls_model("initial-exec")));
+__thread uintptr_t t_unmap_holders[UnmapLock::kTrackedHolds]
+    __attribute__((tls_model("initial-exec")));
+
+void track_holder(uintptr_t* holders, uint32_t depth, const void* holder) {
+  if (depth < UnmapLock::kTrackedHolds) holders[depth] = reinterpret_cast<uintptr_t>(holder);
+}
+
+// True if this thread's innermost hold on a side lives below `stack_pointer`.
+bool innermost_hold_below(const uintptr_t* holders, uint32_t depth, uintptr_t stack_pointer) {
+  return depth != 0 && depth <= UnmapLock::kTrackedHolds && holders[depth - 1] != 0 &&
+         holders[depth - 1] < stack_pointer;
+}
 
 // How long an unmapper polls before it sleeps: exit windows are short, so a
 // brief spin avoids a futex round trip in the common contended case.
@@ -36,12 +53,13 @@ uint32_t saturating_decrement(std::atomic<uint32_t>& count, std::memory_order or
 
 UnmapLock& process_unmap_lock() { return g_unmap_lock; }
 
-void UnmapLock::enter_exit_window() {
+void UnmapLock::enter_exit_window(const void* holder) {
   // Defer briefly to an unmapper that is waiting for windows to drain, unless
   // this thread holds either side already (then it would defer to itself).
   if (t_exit_depth == 0 && t_unmap_depth == 0) {
     for (int i = 0; i < kExiterDeferIterations && unmapper_waiting(); ++i) cpu_relax();
   }
+  track_holder(t_exit_holders, t_exit_depth, holder);
   ++t_exit_depth;  // before the shared count: see the header on handlers
   // relaxed: the unmappers that must see this window are ordered after it by
   // happens-before (the window opens before the arrival's release RMW, which
@@ -60,11 +78,25 @@ void UnmapLock::leave_exit_window() {
   --t_exit_depth;
 }
 
-void UnmapLock::begin_unmap() {
+void UnmapLock::begin_unmap(const void* holder) {
+  track_holder(t_unmap_holders, t_unmap_depth, holder);
   ++t_unmap_depth;
   // relaxed: only the hint that makes exiters cut their spin and defer.
   unmappers_.fetch_add(1, std::memory_order_relaxed);
-  if (t_exit_depth == 0) wait_for_no_exiters();
+  if (!diagnostics_config().stats) {
+    if (t_exit_depth == 0) wait_for_no_exiters();
+    return;
+  }
+  // BARRIER_SHIM_STATS: the same wait, timed when there is one. acquire: as
+  // in wait_for_no_exiters, pairs with the release of the last window to
+  // close, so seeing 0 here is enough to go ahead with the unmap.
+  if (t_exit_depth != 0 || exiters_.load(std::memory_order_acquire) == 0) {
+    stats_record_unmap(false, 0);
+    return;
+  }
+  const uint64_t started_ns = monotonic_ns();
+  wait_for_no_exiters();
+  stats_record_unmap(true, monotonic_ns() - started_ns);
 }
 
 void UnmapLock::end_unmap() {
@@ -91,6 +123,17 @@ void UnmapLock::wait_for_no_exiters() {
     }
     saturating_decrement(sleeping_unmappers_, std::memory_order_relaxed);
     if (exiters_.load(std::memory_order_acquire) == 0) return;
+  }
+}
+
+void UnmapLock::abandon_holds_below(uintptr_t stack_pointer) {
+  // Innermost first, as their destructors would have run. Only this thread's
+  // own holds: the counts stay exact for everyone else.
+  while (innermost_hold_below(t_exit_holders, t_exit_depth, stack_pointer)) {
+    leave_exit_window();
+  }
+  while (innermost_hold_below(t_unmap_holders, t_unmap_depth, stack_pointer)) {
+    end_unmap();
   }
 }
 

@@ -33,6 +33,11 @@
 // handler that unmaps the very barrier its own interrupted thread is leaving
 // is not supported.
 //
+// longjmp out of a handler: the preload layer's longjmp wrappers call
+// abandon_holds_below() before jumping, so a window or section whose frame
+// the jump discards is released, not leaked (each hold's holder address is
+// kept in thread-local storage for that).
+//
 // fork: the child keeps only the forking thread, whose holds may be in any
 // state of their bookkeeping (fork may run in a handler). The child sets every
 // count to 0 and decrements saturate at 0, so the forking thread's later
@@ -51,8 +56,9 @@ class UnmapLock {
   UnmapLock(const UnmapLock&) = delete;
   UnmapLock& operator=(const UnmapLock&) = delete;
 
-  // Exit side. Never blocks.
-  void enter_exit_window();
+  // Exit side. Never blocks. `holder` is the holder object on the caller's
+  // stack (for abandon_holds_below; null: never abandoned).
+  void enter_exit_window(const void* holder = nullptr);
   void leave_exit_window();
   // True while some thread holds or wants the unmap side: spinners holding the
   // exit side cut their spin short so the unmapper is not kept waiting.
@@ -62,8 +68,16 @@ class UnmapLock {
   }
 
   // Unmap side. begin_unmap() waits for the exit windows open at that moment.
-  void begin_unmap();
+  void begin_unmap(const void* holder = nullptr);
   void end_unmap();
+
+  // A longjmp out of a signal handler to a frame whose stack pointer is
+  // `stack_pointer` discards every frame below it: releases this thread's
+  // holds of either side whose holder lives there (their destructors will
+  // never run). Holds nested deeper than kTrackedHolds are not tracked and
+  // stay held.
+  void abandon_holds_below(uintptr_t stack_pointer);
+  static constexpr int kTrackedHolds = 8;
 
   void reset_in_child_after_fork();
 
@@ -85,7 +99,7 @@ UnmapLock& process_unmap_lock();
 // RAII holders, for the preload wrappers, destroy and the wait path.
 class UnmapSection {
  public:
-  UnmapSection() { process_unmap_lock().begin_unmap(); }
+  UnmapSection() { process_unmap_lock().begin_unmap(this); }
   ~UnmapSection() { process_unmap_lock().end_unmap(); }
   UnmapSection(const UnmapSection&) = delete;
   UnmapSection& operator=(const UnmapSection&) = delete;
@@ -93,7 +107,7 @@ class UnmapSection {
 
 class ExitWindow {
  public:
-  ExitWindow() { process_unmap_lock().enter_exit_window(); }
+  ExitWindow() { process_unmap_lock().enter_exit_window(this); }
   ~ExitWindow() { process_unmap_lock().leave_exit_window(); }
   ExitWindow(const ExitWindow&) = delete;
   ExitWindow& operator=(const ExitWindow&) = delete;

@@ -14,6 +14,7 @@
 #include "arrive.h"
 #include "cpu_relax.h"
 #include "futex.h"
+#include "stuck_wait_watch.h"
 #include "wait_paths.h"
 #include "wait_policy.h"
 
@@ -61,11 +62,42 @@ void store_yield_budget(WakeSlot& slot, uint32_t stored, uint32_t budget) {
   if (budget + 1 != stored) slot.yield_budget.store(budget + 1, std::memory_order_relaxed);
 }
 
-void wait_for_completion(WakeSlot& slot, uint32_t round, bool may_spin) {
+// Sleeps until the slot's open round passes `round`. Without the watchdog, a
+// plain FUTEX_WAIT; with it, timed waits so that the sleeper itself can
+// report a stuck round (diagnostics.h).
+void sleep_until_complete(WakeSlot& slot, uint32_t round, StuckWaitWatch& watch) {
+  uint32_t open_round;
+  // seq_cst increment, then seq_cst load: pairs with the completer's seq_cst
+  // advance-then-load of `sleepers` (Dekker), so either we see the advance or
+  // the completer sees us and wakes the slot.
+  slot.sleepers.fetch_add(1, std::memory_order_seq_cst);
+  while (!round_complete(slot, round, &open_round, std::memory_order_seq_cst)) {
+    // Sleeps only while the slot still holds `open_round`. 0 (woken), EAGAIN
+    // (it changed) and EINTR (a handler ran) all just re-check: no EINTR ever
+    // reaches the caller. The slot is never unmapped, so no EFAULT.
+    if (!watch.active()) {
+      futex_wait(futex_word_of(slot), open_round, FutexScope::kPrivate);
+      continue;
+    }
+    // The completer's FUTEX_WAKE matches any bitset. ETIMEDOUT: time to look.
+    if (futex_wait_bitset_until(futex_word_of(slot), open_round, FUTEX_BITSET_MATCH_ANY,
+                                FutexScope::kPrivate,
+                                deadline_after(watch.next_sleep_ns())) == ETIMEDOUT) {
+      watch.on_wake_up();
+    }
+  }
+  // relaxed: only gates whether a completer issues a wake syscall.
+  slot.sleepers.fetch_sub(1, std::memory_order_relaxed);
+  watch.on_round_over();
+}
+
+// Spins, yields, then sleeps until `round` is complete; says which phase saw it.
+WaitOutcome wait_for_completion(WakeSlot& slot, uint32_t round, bool may_spin,
+                                StuckWaitWatch& watch) {
   const WaitPolicy& policy = wait_policy();
   uint32_t open_round;
   uint32_t next_budget = 0;
-  if (may_spin && spin_for_completion(slot, round, &next_budget)) return;
+  if (may_spin && spin_for_completion(slot, round, &next_budget)) return WaitOutcome::kSpun;
   // relaxed (yield budget): a tuning hint, stored as budget + 1 so 0 means
   // "not adjusted yet".
   const uint32_t stored_yields = slot.yield_budget.load(std::memory_order_relaxed);
@@ -75,23 +107,13 @@ void wait_for_completion(WakeSlot& slot, uint32_t round, bool may_spin) {
   for (uint32_t i = 0; i < yields; ++i) {
     if (round_complete(slot, round, &open_round)) {
       store_yield_budget(slot, stored_yields, next_yield_budget(yield_budget, true));
-      return;
+      return WaitOutcome::kYielded;
     }
     sched_yield();
   }
   if (yields != 0) store_yield_budget(slot, stored_yields, next_yield_budget(yield_budget, false));
-  // seq_cst increment, then seq_cst load: pairs with the completer's seq_cst
-  // advance-then-load of `sleepers` (Dekker), so either we see the advance or
-  // the completer sees us and wakes the slot.
-  slot.sleepers.fetch_add(1, std::memory_order_seq_cst);
-  while (!round_complete(slot, round, &open_round, std::memory_order_seq_cst)) {
-    // Sleeps only while the slot still holds `open_round`. 0 (woken), EAGAIN
-    // (it changed) and EINTR (a handler ran) all just re-check: no EINTR ever
-    // reaches the caller. The slot is never unmapped, so no EFAULT.
-    futex_wait(futex_word_of(slot), open_round, FutexScope::kPrivate);
-  }
-  // relaxed: only gates whether a completer issues a wake syscall.
-  slot.sleepers.fetch_sub(1, std::memory_order_relaxed);
+  sleep_until_complete(slot, round, watch);
+  return WaitOutcome::kSlept;
 }
 
 // Moves the slot's open round forward to `next`, never back: a completer that
@@ -109,11 +131,13 @@ void advance_open_round(WakeSlot& slot, uint32_t next) {
 }  // namespace
 
 int wait_on_wake_slot(BarrierObject* object, const BarrierConstants& constants,
-                      WakeSlot& slot) {
+                      WakeSlot& slot, WaitRecord* record) {
   const uint64_t before = arrive(object, constants);
   const uint32_t round = round_of(before);
   if (arrivals_of(before) + 1 != constants.count) {
-    wait_for_completion(slot, round, (constants.flags & kFlagSpin) != 0);
+    StuckWaitWatch watch(*record, constants, round);
+    record->outcome =
+        wait_for_completion(slot, round, (constants.flags & kFlagSpin) != 0, watch);
     return 0;
   }
   // Last arriver. Reset the arrivals for the next round; relaxed, because the
@@ -125,6 +149,7 @@ int wait_on_wake_slot(BarrierObject* object, const BarrierConstants& constants,
   if (slot.sleepers.load(std::memory_order_seq_cst) != 0) {
     futex_wake_all(futex_word_of(slot), FutexScope::kPrivate);
   }
+  record->outcome = WaitOutcome::kCompletedRound;
   return PTHREAD_BARRIER_SERIAL_THREAD;
 }
 

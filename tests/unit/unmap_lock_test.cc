@@ -160,3 +160,47 @@ TEST(UnmapLock, ChildAfterForkKeepsOnlyTheForkingThreadsHolds) {
 }
 
 }  // namespace
+
+namespace {
+
+// A frame that opens a window and "leaves by longjmp": returns without
+// closing it, as a jump out of a signal handler would. Returns the window's
+// address on the stack.
+__attribute__((noinline)) uintptr_t open_window_and_jump_out(UnmapLock& lock) {
+  volatile char holder = 0;
+  lock.enter_exit_window(const_cast<const char*>(&holder));
+  return reinterpret_cast<uintptr_t>(&holder);
+}
+
+TEST(UnmapLock, AbandonedWindowBelowAJumpTargetIsReleased) {
+  UnmapLock lock;
+  const uintptr_t window_at = open_window_and_jump_out(lock);
+  // The jump target lies above the discarded frame.
+  lock.abandon_holds_below(window_at + 64);
+  std::thread unmapper([&] {
+    lock.begin_unmap();  // hangs if the abandoned window were still counted
+    lock.end_unmap();
+  });
+  unmapper.join();
+}
+
+TEST(UnmapLock, WindowAboveAJumpTargetStaysHeld) {
+  // A jump within a handler (target deeper than the window) leaves the
+  // interrupted wait, and its window, in place.
+  UnmapLock lock;
+  volatile char holder = 0;
+  lock.enter_exit_window(const_cast<const char*>(&holder));
+  lock.abandon_holds_below(reinterpret_cast<uintptr_t>(&holder) - 256);
+  std::atomic<bool> unmap_done{false};
+  std::thread unmapper([&] {
+    lock.begin_unmap();
+    unmap_done = true;
+    lock.end_unmap();
+  });
+  std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(unmap_done.load());  // ordering, not timing: see the first test
+  lock.leave_exit_window();
+  unmapper.join();
+}
+
+}  // namespace

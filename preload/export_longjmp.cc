@@ -1,0 +1,91 @@
+// longjmp, _longjmp, siglongjmp and __longjmp_chk: a non-local exit out of a
+// signal handler that interrupted this thread inside an exit window (or an
+// unmap section) of the unmap lock skips the holder's destructor. Left alone,
+// the window would stay open for good and every later munmap of the process
+// would wait for it. So before jumping, the wrapper gives up the holds whose
+// frames the jump discards, then jumps with the real function.
+//
+// Which frames the jump discards: those below the stack pointer that the
+// jmp_buf restores (stacks grow down on every platform this supports). glibc
+// stores that pointer mangled (PTR_MANGLE: xor with the thread's pointer
+// guard, rotate left 17 bits on x86-64), so reading it is platform glue, and
+// it lives here, checked once at load time against a setjmp of our own; on
+// any other platform, or if the check fails, the wrapper only forwards.
+#include <setjmp.h>
+
+#include <cstdint>
+
+#include "real_functions.h"
+#include "unmap_lock.h"
+
+namespace bshim_preload {
+namespace {
+
+// glibc x86-64: __jmpbuf[6] holds the mangled stack pointer (JB_RSP).
+constexpr int kJmpBufStackPointer = 6;
+
+uintptr_t demangled_stack_pointer(const struct __jmp_buf_tag* env) {
+#if defined(__x86_64__) && defined(__GLIBC__)
+  uintptr_t guard;
+  // tcbhead_t.pointer_guard, at %fs:0x30 in every glibc x86-64 release.
+  asm("mov %%fs:0x30, %0" : "=r"(guard));
+  const uintptr_t mangled = static_cast<uintptr_t>(env->__jmpbuf[kJmpBufStackPointer]);
+  const uintptr_t rotated = (mangled >> 17) | (mangled << (64 - 17));
+  return rotated ^ guard;
+#else
+  (void)env;
+  return 0;
+#endif
+}
+
+bool g_stack_pointer_readable = false;  // set once by the constructor
+
+}  // namespace
+
+void check_jump_buffer_layout() {
+  jmp_buf probe;
+  if (setjmp(probe) != 0) return;  // never taken: nobody jumps to it
+  const uintptr_t saved = demangled_stack_pointer(probe);
+  const uintptr_t frame = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+  // setjmp saved our stack pointer at its call: just below this frame.
+  g_stack_pointer_readable = saved != 0 && saved <= frame && frame - saved < 4096;
+}
+
+namespace {
+
+void give_up_discarded_holds(const struct __jmp_buf_tag* env) {
+  if (!g_stack_pointer_readable) return;
+  bshim::process_unmap_lock().abandon_holds_below(demangled_stack_pointer(env));
+}
+
+}  // namespace
+}  // namespace bshim_preload
+
+extern "C" {
+
+__attribute__((visibility("default"), noreturn)) void longjmp(struct __jmp_buf_tag env[1],
+                                                               int value) noexcept {
+  bshim_preload::give_up_discarded_holds(env);
+  bshim_preload::call_real_jump(bshim_preload::JumpKind::kLongjmp, env, value);
+}
+
+__attribute__((visibility("default"), noreturn)) void _longjmp(struct __jmp_buf_tag env[1],
+                                                                int value) noexcept {
+  bshim_preload::give_up_discarded_holds(env);
+  bshim_preload::call_real_jump(bshim_preload::JumpKind::kUnderscoreLongjmp, env, value);
+}
+
+__attribute__((visibility("default"), noreturn)) void siglongjmp(struct __jmp_buf_tag env[1],
+                                                                  int value) noexcept {
+  bshim_preload::give_up_discarded_holds(env);
+  bshim_preload::call_real_jump(bshim_preload::JumpKind::kSiglongjmp, env, value);
+}
+
+// What longjmp and siglongjmp become under _FORTIFY_SOURCE.
+__attribute__((visibility("default"), noreturn)) void __longjmp_chk(struct __jmp_buf_tag env[1],
+                                                                     int value) noexcept {
+  bshim_preload::give_up_discarded_holds(env);
+  bshim_preload::call_real_jump(bshim_preload::JumpKind::kLongjmpChk, env, value);
+}
+
+}  // extern "C"

@@ -1,0 +1,47 @@
+// Names for code addresses, for the watchdog's backtraces, without malloc.
+//
+// libunwind's unw_get_proc_name() cannot be used: libunwind 1.6.2 (Debian
+// 12) mallocs a path buffer in it for every frame ("/proc/PID/root" + the
+// object's path, in _Ux86_64_get_elf_image), so a report from a waiter
+// interrupted inside malloc could deadlock. This lookup does the same job
+// with system calls only: it finds the loaded object that contains the
+// address (dl_iterate_phdr, which libunwind's unw_step uses as well), maps
+// that object's file read-only (open, fstat, mmap, close; the main program
+// through /proc/self/exe), and searches its ELF symbol table (.symtab, or
+// .dynsym when the file is stripped) for the function whose extent covers
+// the address. An address that no sized symbol covers gets no name: a
+// stripped library's nearest exported symbol would be a wrong one.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace bshim {
+
+// One mapped object file, reused while consecutive lookups fall in the same
+// object. Invariant: `image` is nullptr or a read-only private mapping of
+// `image_size` bytes of the file of the object loaded at `load_base`.
+class SymbolLookup {
+ public:
+  SymbolLookup() = default;
+  ~SymbolLookup();
+  SymbolLookup(const SymbolLookup&) = delete;
+  SymbolLookup& operator=(const SymbolLookup&) = delete;
+
+  // The function containing `address`: its name (cut to fit `capacity`,
+  // always terminated) and `address`'s offset from its start. False if no
+  // symbol covers it (or the object's file cannot be read).
+  bool find(uintptr_t address, char* name, size_t capacity, uintptr_t* offset);
+
+ private:
+  bool map_object_containing(uintptr_t address);
+  void unmap();
+
+  const unsigned char* image_ = nullptr;
+  size_t image_size_ = 0;
+  uintptr_t load_base_ = 0;  // the object's load bias (dlpi_addr)
+  uintptr_t object_begin_ = 0;  // [begin, end): the object's loaded segments
+  uintptr_t object_end_ = 0;
+};
+
+}  // namespace bshim

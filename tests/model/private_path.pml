@@ -1,0 +1,217 @@
+/* The private wait path (src/wait_on_wake_slot.cc, src/arrive.h), checked
+ * exhaustively by spin.
+ *
+ * THREADS threads share one private barrier of COUNT (<= THREADS) and each
+ * waits at it WAITS times; every COUNT arrivals form a round. The barrier
+ * object may be released (freed, unmapped: the flag `released`) by any thread
+ * the instant its wait of the final round returned. The wake slot lives in
+ * the library's static memory and is never released.
+ *
+ * Checked:
+ *  - no access to the object after it was released: every read or write of
+ *    the object asserts !released;
+ *  - no lost wake-up: a thread blocked for ever is an invalid end state;
+ *  - it is a barrier: nobody returns from round r before COUNT threads
+ *    arrived at r, and each round has exactly one serial thread.
+ *
+ * Rounds are numbers 0 .. ROUNDS without wrap-around (the code's 31-bit
+ * wrap-aware comparison is plain `>` here). All steps are sequentially
+ * consistent; the C++ orderings that make the code behave so are argued in
+ * its comments (see README.md here).
+ *
+ * Broken variants (each must fail):
+ *  BROKEN_WAKE_BEFORE_ADVANCE   the completer reads `sleepers` (and wakes)
+ *                               before it advances the slot: the store-load
+ *                               reordering that seq_cst forbids (lost wake-up)
+ *  BROKEN_ADVANCE_BEFORE_RESET  the completer advances the slot before it
+ *                               resets the object (write after release)
+ *  BROKEN_WAITER_POLLS_OBJECT   waiters spin on the object's round instead of
+ *                               the slot (read after release)
+ *  BROKEN_PLAIN_ADVANCE         the completer stores open_round instead of a
+ *                               compare-and-swap maximum, so a preempted
+ *                               completer moves it back (needs THREADS > COUNT)
+ */
+
+#ifndef THREADS
+#define THREADS 2
+#endif
+#ifndef COUNT
+#define COUNT THREADS
+#endif
+#ifndef WAITS
+#define WAITS 2
+#endif
+#ifndef SPIN_POLLS
+#define SPIN_POLLS 1
+#endif
+/* Rounds formed in all: THREADS * WAITS must be a multiple of COUNT. */
+#define ROUNDS (THREADS * WAITS / COUNT)
+#define FINAL_ROUND (ROUNDS - 1)
+
+#define QUEUE_ENTRIES THREADS
+#include "futex.pml"
+
+/* The barrier object's state word: arrivals in the open round and the round
+ * number (the sleepers bit is not used on this path). */
+byte arrivals;
+byte round;
+bool released;  /* the object's memory was released */
+
+/* The barrier's wake slot (wake_slots.h). Invariant: open_round only grows;
+ * open_round > r means round r is complete. */
+byte open_round;
+byte slot_sleepers;
+
+/* Ghost state, the specification of a barrier. */
+byte arrived_in_round[ROUNDS + 1];
+byte serials_in_round[ROUNDS + 1];
+
+/* A read or write of barrier memory: legal only while it is not released. */
+#define OBJECT_ACCESS assert(!released)
+
+proctype thread(byte t) {
+  byte waits_done = 0;
+  byte arrivals_before;  /* arrive()'s fetch_add result: arrivals ... */
+  byte my_round;         /* ... and round */
+  byte polls;
+  byte seen_open_round;
+  byte futex_result;
+  bool complete;
+  bool advanced;
+
+  do
+  :: waits_done == WAITS -> break
+  :: waits_done < WAITS ->
+     /* arrive(): one fetch_add; an arrival past COUNT (between the round's
+      * last arrival and its reset) waits for the reset and arrives again. */
+     do
+     :: atomic {
+          OBJECT_ACCESS;
+          arrivals_before = arrivals;
+          my_round = round;
+          arrivals++;
+          if  /* ghost, in the same step */
+          :: arrivals_before < COUNT -> arrived_in_round[my_round]++
+          :: else -> skip
+          fi
+        };
+        if
+        :: arrivals_before < COUNT -> break
+        :: else ->
+           /* Spins reading the object until the round moves on; it reads
+            * for as long as it spins, so a release meanwhile is caught. */
+           atomic { (round != my_round || released) -> OBJECT_ACCESS }
+        fi
+     od;
+
+     if
+     :: arrivals_before + 1 != COUNT ->
+        /* A waiter: from here on it touches only the slot. */
+        complete = false;
+        polls = 0;
+        /* Spin and yield phases, abstracted to up to SPIN_POLLS polls. */
+        do
+        :: polls < SPIN_POLLS ->
+#ifdef BROKEN_WAITER_POLLS_OBJECT
+           atomic { OBJECT_ACCESS; complete = (round > my_round) };
+#else
+           complete = (open_round > my_round);
+#endif
+           polls++;
+           if
+           :: complete -> break
+           :: else -> skip
+           fi
+        :: break
+        od;
+        if
+        :: !complete ->
+           /* Dekker with the completer: increment, then read the slot. */
+           slot_sleepers++;
+           do
+           :: seen_open_round = open_round;
+              if
+              :: seen_open_round > my_round -> break
+              :: else ->
+                 /* Sleeps only while the slot still holds the value read;
+                  * any return re-checks. */
+                 futex_enqueue(t, FUTEX_SLOT, ALL_BITS, false, open_round,
+                               seen_open_round, futex_result);
+                 if
+                 :: futex_result == F_WOKEN -> futex_sleep(t, futex_result)
+                 :: else -> skip
+                 fi
+              fi
+           od;
+           slot_sleepers--
+        :: else -> skip
+        fi
+     :: else ->
+        /* The completer. */
+        assert(serials_in_round[my_round] == 0);  /* ghost: one serial */
+        serials_in_round[my_round]++;
+#ifdef BROKEN_WAKE_BEFORE_ADVANCE
+        if
+        :: slot_sleepers != 0 -> futex_wake(FUTEX_SLOT, ALL_BITS, true)
+        :: else -> skip
+        fi;
+#endif
+#ifndef BROKEN_ADVANCE_BEFORE_RESET
+        atomic { OBJECT_ACCESS; arrivals = 0; round = my_round + 1 };
+#endif
+        /* advance_open_round: a CAS maximum, never backwards. */
+#ifdef BROKEN_PLAIN_ADVANCE
+        open_round = my_round + 1;
+#else
+        seen_open_round = open_round;
+        advanced = false;
+        do
+        :: !(my_round + 1 > seen_open_round) || advanced -> break
+        :: else ->
+           atomic {
+             if
+             :: open_round == seen_open_round ->
+                open_round = my_round + 1;
+                advanced = true
+             :: else -> seen_open_round = open_round
+             fi
+           }
+        od;
+#endif
+#ifdef BROKEN_ADVANCE_BEFORE_RESET
+        atomic { OBJECT_ACCESS; arrivals = 0; round = my_round + 1 };
+#endif
+#ifndef BROKEN_WAKE_BEFORE_ADVANCE
+        if
+        :: slot_sleepers != 0 -> futex_wake(FUTEX_SLOT, ALL_BITS, true)
+        :: else -> skip
+        fi
+#endif
+     fi;
+
+     /* Returned from round my_round. */
+     assert(arrived_in_round[my_round] == COUNT);
+     waits_done++;
+     /* Scratch values are dead here: clear them so that equal states match. */
+     d_step {
+       arrivals_before = 0; polls = 0; seen_open_round = 0;
+       futex_result = 0; complete = false; advanced = false
+     };
+     /* The program may release the barrier's memory the instant a wait of
+      * the final round returned. */
+     if
+     :: my_round == FINAL_ROUND -> atomic { released = true }
+     :: true -> skip
+     fi
+  od
+}
+
+init {
+  byte t = 0;
+  atomic {
+    do
+    :: t < THREADS -> run thread(t); t++
+    :: else -> break
+    od
+  }
+}
