@@ -4,10 +4,13 @@
 
 #include <cstdlib>
 
+#include "backtrace_writer.h"
 #include "diagnostics.h"
 #include "diagnostics_internal.h"
+#include "load_unwinder.h"
 #include "real_functions.h"
 #include "robust_membership.h"
+#include "tool_annotations.h"
 #include "unmap_lock.h"
 #include "wait_policy.h"
 
@@ -37,6 +40,12 @@ __attribute__((constructor(101))) void start_barrier_shim() {
   bshim::configure_wait_policy();  // calibrates spinning, reads BARRIER_SHIM_*
   bshim::configure_robust_mode();  // BARRIER_SHIM_ROBUST, BARRIER_SHIM_ROBUST_MS
   bshim::configure_diagnostics();  // BARRIER_SHIM_STATS, BARRIER_SHIM_WATCHDOG
+  if (bshim::diagnostics_config().watchdog_ns != 0) {
+    bshim_preload::load_unwinder();
+    // libunwind's one-time set-up now, not in the first report.
+    bshim::prepare_backtraces();
+  }
+  bshim::announce_internal_tables();  // for race detectors: tool_annotations.h
   if (bshim::diagnostics_config().stats) atexit(write_stats_report_at_exit);
   // Registering can fail only for lack of memory, here at load time; the
   // child then keeps the parent's counts, as without the shim's fix.

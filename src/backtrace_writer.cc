@@ -1,13 +1,12 @@
 #include "backtrace_writer.h"
 
-#define UNW_LOCAL_ONLY
-#include <libunwind.h>
 #include <link.h>
 #include <unistd.h>
 
 #include <cstdint>
 
 #include "elf_symbols.h"
+#include "unwinder.h"
 
 namespace bshim {
 namespace {
@@ -23,6 +22,10 @@ constexpr size_t kLongestFrameLine = kNameCapacity + 64;
 // thread waits; empty (nothing omitted) until then.
 constinit uintptr_t g_own_code_begin = 0;
 constinit uintptr_t g_own_code_end = 0;
+
+// Written once at load time, before any thread waits (unwinder.h).
+constinit Unwinder g_unwinder = {};
+constinit bool g_unwinder_installed = false;
 
 bool in_own_code(uintptr_t address) {
   return address >= g_own_code_begin && address < g_own_code_end;
@@ -72,6 +75,13 @@ void make_room_for_a_line(TextBuffer& out, int fd) {
 
 }  // namespace
 
+void install_unwinder(const Unwinder& unwinder) {
+  g_unwinder = unwinder;
+  g_unwinder_installed = true;
+}
+
+const Unwinder* installed_unwinder() { return g_unwinder_installed ? &g_unwinder : nullptr; }
+
 void prepare_backtraces() {
   dl_iterate_phdr(find_own_code, reinterpret_cast<void*>(&prepare_backtraces));
   char scratch[4096];
@@ -81,11 +91,17 @@ void prepare_backtraces() {
 }
 
 void append_backtrace(TextBuffer& out, int fd) {
+  const Unwinder* unwind = installed_unwinder();
+  if (unwind == nullptr) {
+    make_room_for_a_line(out, fd);
+    out.text("  (no backtrace: libunwind.so.8 could not be loaded)\n");
+    return;
+  }
   unw_context_t context;
   unw_cursor_t cursor;
-  // unw_getcontext records this function's registers; the cursor starts at
-  // this frame and unw_step walks to the callers.
-  if (unw_getcontext(&context) != 0 || unw_init_local(&cursor, &context) != 0) {
+  // getcontext records this function's registers; the cursor starts at
+  // this frame and step walks to the callers.
+  if (unwind->getcontext(&context) != 0 || unwind->init_local(&cursor, &context) != 0) {
     make_room_for_a_line(out, fd);
     out.text("  (no backtrace: libunwind could not read this thread's registers)\n");
     return;
@@ -96,7 +112,7 @@ void append_backtrace(TextBuffer& out, int fd) {
   bool ip_is_return = false;  // the innermost IP is where this thread is
   for (unsigned depth = 0; depth < kMostFrames; ++depth) {
     unw_word_t ip = 0;
-    if (unw_get_reg(&cursor, UNW_REG_IP, &ip) != 0) break;
+    if (unwind->get_reg(&cursor, UNW_REG_IP, &ip) != 0) break;
     if (leading && in_own_code(ip)) {
       ++omitted;
     } else {
@@ -110,8 +126,8 @@ void append_backtrace(TextBuffer& out, int fd) {
     }
     // The caller's IP is a return address, unless this frame is a signal
     // handler's trampoline: then it is where the signal interrupted it.
-    ip_is_return = unw_is_signal_frame(&cursor) <= 0;
-    if (unw_step(&cursor) <= 0) break;  // 0: the outermost frame; < 0: lost
+    ip_is_return = unwind->is_signal_frame(&cursor) <= 0;
+    if (unwind->step(&cursor) <= 0) break;  // 0: the outermost frame; < 0: lost
   }
 }
 

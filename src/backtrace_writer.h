@@ -19,8 +19,8 @@ namespace bshim {
 // Notes where barrier-shim's own code lies, so reports can leave out its
 // frames, and runs one backtrace, so that libunwind's one-time set-up (a
 // lock, mmap'ed caches) happens at load time rather than in the first
-// report. Called by configure_diagnostics() when the watchdog is on; not
-// async-signal-safe.
+// report. Called at load time when the watchdog is on, after
+// install_unwinder() (unwinder.h); not async-signal-safe.
 void prepare_backtraces();
 
 // Appends the calling thread's stack to `out`, one line per frame:

@@ -7,6 +7,7 @@
 #include "barrier_object_access.h"
 #include "mapping_kind.h"
 #include "robust_membership.h"
+#include "tool_annotations.h"
 #include "unmap_lock.h"
 #include "wait_policy.h"
 
@@ -21,6 +22,9 @@ int barrier_init(pthread_barrier_t* barrier, const pthread_barrierattr_t* attr,
   if (count == 0 || count > kMaxCount) return EINVAL;
   bool process_shared = false;
   if (attr != nullptr && !decode_barrierattr(attr, &process_shared)) return EINVAL;
+  // For race detectors: the 32 bytes are the shim's atomic words until
+  // destroy (tool_annotations.h).
+  announce_internal_memory(barrier, sizeof(*barrier));
 
   BarrierObject* object = as_object(barrier);
   // relaxed: only the round number is used, to pick a different one below.
@@ -116,6 +120,8 @@ int barrier_destroy(pthread_barrier_t* barrier) {
   // Sleepers of other processes that still re-check a broken barrier read
   // the state word, which keeps its broken bit: they answer EOWNERDEAD.
   if (is_robust(constants)) remove_membership(constants.robust_semaphore);
+  // No waiter of this process reads the object any more: the program's again.
+  announce_user_memory(barrier, sizeof(*barrier));
   return 0;
 }
 

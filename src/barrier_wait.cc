@@ -4,6 +4,7 @@
 
 #include "barrier.h"
 #include "diagnostics.h"
+#include "tool_annotations.h"
 #include "wait_paths.h"
 
 namespace bshim {
@@ -11,11 +12,14 @@ namespace {
 
 int dispatch(pthread_barrier_t* barrier, const BarrierConstants& constants,
              WaitRecord* record) {
+  announce_arrival(barrier);  // for race detectors: tool_annotations.h
   const int slot = wake_slot_index(constants.flags);
-  if (slot >= 0) {
-    return wait_on_wake_slot(as_object(barrier), constants, wake_slot(slot), record);
-  }
-  return wait_on_object(as_object(barrier), constants, record);
+  const int result =
+      slot >= 0 ? wait_on_wake_slot(as_object(barrier), constants, wake_slot(slot), record)
+                : wait_on_object(as_object(barrier), constants, record);
+  // Only a completed round orders anything (not robust mode's EOWNERDEAD).
+  if (result == 0 || result == PTHREAD_BARRIER_SERIAL_THREAD) announce_departure(barrier);
+  return result;
 }
 
 }  // namespace

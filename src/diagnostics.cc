@@ -63,9 +63,6 @@ void configure_watchdog(const char* value) {
     return;
   }
   g_config.watchdog_ns = nanoseconds;
-  // Loads libunwind's unwind tables and caches now, in the constructor,
-  // rather than in the first report (see backtrace_writer.h).
-  if (nanoseconds != 0) prepare_backtraces();
 }
 
 }  // namespace

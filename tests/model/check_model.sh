@@ -3,9 +3,11 @@
 # name, states stored, transitions, errors, seconds, verdict.
 #
 # A correct model passes when pan reports 0 errors and searched its whole
-# state space (no depth limit, memory limit or other truncation). A broken
-# variant passes when pan reports at least one error of the kind models.txt
-# names for it (an assertion violation, or an invalid end state = deadlock).
+# state space (no depth limit, memory limit or other truncation): in a
+# safety search (`pass`: assertions and invalid end states) or a progress
+# search (`progress`: no cycle). A broken variant passes when pan reports at
+# least one error of the kind models.txt names for it (an assertion
+# violation, an invalid end state = deadlock, or a non-progress cycle).
 # Exits 0 if every check passes, 1 otherwise, 77 (skipped) when spin or a C
 # compiler is missing.
 #
@@ -13,13 +15,15 @@
 #   --only GLOB  run only the checks whose name matches the shell pattern
 #   --keep       keep the work directory (pan sources, outputs, trails)
 # Environment: SPIN (default: spin), CC (default: cc), MODEL_MEMLIM_MB
-# (default 2048: pan stops, and the check fails, beyond it).
+# (default 2048) and MODEL_SECONDS (default 180): a search that needs more
+# memory or time than that stops, and its check fails.
 set -u
 
 model_dir=$(cd "$(dirname "$0")" && pwd)
 spin_cmd=${SPIN:-spin}
 cc_cmd=${CC:-cc}
 memlim_mb=${MODEL_MEMLIM_MB:-2048}
+seconds_limit=${MODEL_SECONDS:-180}
 only='*'
 keep=0
 while [ $# -gt 0 ]; do
@@ -70,20 +74,26 @@ run_check() {  # name model expect defines...
     line=$(printf '%-40s %s' "$name" "FAIL: spin -a failed: $(tail -n 3 "$dir/spin.out" | tr '\n' ' ')")
     return 1
   fi
-  # -DSAFETY: safety properties only (assertions, invalid end states), an
-  # exhaustive search; -DCOLLAPSE compresses stored states without loss.
-  # Broken variants stop at their first error: compiling pan fast matters
-  # more for them than running it fast.
+  # Safety checks (assertions, invalid end states): -DSAFETY. Progress
+  # checks: -DNP and pan -l, which report any cycle that passes no progress
+  # label; the models have none, so any cycle at all (a livelock, a spin
+  # that can go on for ever) is an error. Both searches are exhaustive;
+  # -DCOLLAPSE compresses stored states without loss. Broken variants stop
+  # at their first error: compiling pan fast matters more for them than
+  # running it fast.
+  local mode=-DSAFETY pan_flags=""
+  case $expect in progress|cycle) mode=-DNP; pan_flags=-l ;; esac
   local optimize=-O2
-  [ "$expect" != pass ] && optimize=-O0
-  if ! (cd "$dir" && $cc_cmd $optimize -w -DSAFETY -DCOLLAPSE -DMEMLIM="$memlim_mb" \
+  case $expect in pass|progress) ;; *) optimize=-O0 ;; esac
+  if ! (cd "$dir" && $cc_cmd $optimize -w $mode -DCOLLAPSE -DMEMLIM="$memlim_mb" \
           -o pan pan.c >cc.out 2>&1); then
     line=$(printf '%-40s %s' "$name" "FAIL: compiling pan failed: $(tail -n 3 "$dir/cc.out" | tr '\n' ' ')")
     return 1
   fi
-  # -m: search depth limit, far above the models' depths (~300);
+  # -m: search depth limit, far above the models' depths (~400);
   # -w23: 2^23 hash slots.
-  (cd "$dir" && ./pan -m100000 -w23 >pan.out 2>&1)
+  (cd "$dir" && timeout "$seconds_limit" ./pan $pan_flags -m100000 -w23 >pan.out 2>&1)
+  local pan_status=$?
   local seconds
   seconds=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 
@@ -91,15 +101,16 @@ run_check() {  # name model expect defines...
   local errors stored transitions first_error incomplete=""
   errors=$(sed -n 's/.*errors: \([0-9][0-9]*\).*/\1/p' "$out" | head -n 1)
   stored=$(awk '/states, stored/ { print $1; exit }' "$out")
-  transitions=$(awk '/transitions \(= stored\+matched\)/ { print $1; exit }' "$out")
+  transitions=$(awk '/ transitions \(= / { print $1; exit }' "$out")
   first_error=$(grep -m 1 '^pan:1: ' "$out" | sed 's/^pan:1: //; s/ (at depth.*//')
   grep -q 'max search depth too small' "$out" && incomplete="depth limit reached"
   grep -q -e 'MEMLIM' -e 'out of memory' "$out" && incomplete="memory limit reached"
   [ -z "$errors" ] && incomplete="no result from pan"
+  [ "$pan_status" = 124 ] && incomplete="time limit of ${seconds_limit}s reached"
 
   local verdict ok=1
   case $expect in
-    pass)
+    pass|progress)
       if [ -n "$incomplete" ]; then
         verdict="FAIL: search incomplete ($incomplete)"
       elif [ "$errors" != 0 ]; then
@@ -109,9 +120,13 @@ run_check() {  # name model expect defines...
         ok=0
       fi
       ;;
-    assertion|deadlock)
-      local wanted='assertion violated'
-      [ "$expect" = deadlock ] && wanted='invalid end state'
+    assertion|deadlock|cycle)
+      local wanted
+      case $expect in
+        assertion) wanted='assertion violated' ;;
+        deadlock) wanted='invalid end state' ;;
+        cycle) wanted='non-progress cycle' ;;
+      esac
       if [ -z "$errors" ] || [ "$errors" = 0 ]; then
         verdict="FAIL: broken variant not caught${incomplete:+ ($incomplete)}"
       elif [[ $first_error != "$wanted"* ]]; then

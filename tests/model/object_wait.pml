@@ -58,7 +58,7 @@ byte serials_in_round[ROUNDS + 1];
   byte wait_arrivals_before; byte wait_round; bool wait_bit_was_set; \
   byte wait_polls; bool wait_over; bool wait_must_sleep; bool wait_cas_done; \
   byte seen_round; byte seen_arrivals; bool seen_sleepers; \
-  byte wait_futex_result; bool wait_still_open
+  byte wait_futex_result; bool wait_still_open; bool destroy_cleared_check
 
 /* round_is_over: the state word was read into seen_*; then the check. */
 inline round_is_over(b, p) {
@@ -118,14 +118,22 @@ inline arm_sleep_unless_over(b, p, tls) {
         fi
      od
   :: else -> skip
-  fi
+  fi;
+  /* What was read is dead now: clear it so that equal states match. */
+  atomic {
+    seen_round = 0; seen_arrivals = 0; seen_sleepers = false;
+    wait_polls = 0; wait_over = false; wait_cas_done = false
+  }
 }
 
 /* After the window: sleep until the round is over, reading the object only
  * through the kernel. q: the futex queue entry. */
 inline sleep_until_round_over(b, p, tls, q) {
   do
-  :: futex_enqueue(q, FUTEX_BARRIER_BASE + b, WAKE_BIT(wait_round), RELEASED(b, p),
+  :: /* FUTEX_WAIT_BITSET on round << 1 | 1 with this round's wake bit:
+      * sleeps only while the round is open with the bit set; EFAULT once
+      * this process's view is gone. */
+     futex_enqueue(q, FUTEX_BARRIER_BASE + b, WAKE_BIT(wait_round), RELEASED(b, p),
                    FUTEX_WORD(b), SLEEPING_FUTEX_VALUE(wait_round), wait_futex_result);
      if
      :: wait_futex_result == F_WOKEN -> futex_sleep_or_signal(q, tls, wait_futex_result)
@@ -169,8 +177,14 @@ inline object_wait(b, p, tls, q) {
        wait_arrivals_before = arrivals[b];
        wait_round = round[b];
        arrivals[b]++;
-       if  /* ghost, in the same step */
+       if  /* ghost, in the same step: counted, and one serial per round */
        :: (b) == B1 && wait_arrivals_before < COUNT -> arrived_in_round[wait_round]++
+       :: else -> skip
+       fi;
+       if
+       :: (b) == B1 && wait_arrivals_before + 1 == COUNT ->
+          assert(serials_in_round[wait_round] == 0);
+          serials_in_round[wait_round]++
        :: else -> skip
        fi
      };
@@ -186,16 +200,10 @@ inline object_wait(b, p, tls, q) {
   if
   :: wait_arrivals_before + 1 == COUNT_OF(b) ->
      /* The completer. */
-     if  /* ghost: one serial thread per round */
-     :: (b) == B1 ->
-        assert(serials_in_round[wait_round] == 0);
-        serials_in_round[wait_round]++
-     :: else -> skip
-     fi;
 #ifdef BROKEN_WAKE_BEFORE_EXCHANGE
      atomic { OBJECT_ACCESS(b, p); wait_bit_was_set = sleepers[b] };
      if
-     :: wait_bit_was_set ->
+     :: wait_bit_was_set ->  /* too early: a sleeper may enqueue after it */
         futex_wake(FUTEX_BARRIER_BASE + b, WAKE_BIT(wait_round), !RELEASED(b, p))
      :: else -> skip
      fi;
@@ -215,6 +223,8 @@ inline object_wait(b, p, tls, q) {
 #ifdef BROKEN_WAKE_OUTSIDE_WINDOW
      leave_exit_window(p, tls);
 #endif
+     /* Wakes this round's sleepers (its wake bit only), through this
+      * process's view, which the window keeps mapped. */
      if
      :: wait_bit_was_set ->
         futex_wake(FUTEX_BARRIER_BASE + b, WAKE_BIT(wait_round), !RELEASED(b, p))
@@ -261,15 +271,15 @@ inline barrier_destroy(b, p, tls, q) {
   atomic {
     OBJECT_ACCESS(b, p);
     if
-    :: arrivals[b] == 0 -> live[b] = false; wait_over = true
+    :: arrivals[b] == 0 -> live[b] = false; destroy_cleared_check = true
     :: else -> skip  /* EBUSY */
     fi
   };
   if
-  :: wait_over ->
+  :: destroy_cleared_check ->
      begin_unmap(p, tls, q);  /* wait out this process's exit windows */
      end_unmap(p, tls)
   :: else -> skip
   fi;
-  wait_over = false
+  destroy_cleared_check = false
 }

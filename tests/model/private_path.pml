@@ -42,7 +42,7 @@
 #define WAITS 2
 #endif
 #ifndef SPIN_POLLS
-#define SPIN_POLLS 1
+#define SPIN_POLLS 0
 #endif
 /* Rounds formed in all: THREADS * WAITS must be a multiple of COUNT. */
 #define ROUNDS (THREADS * WAITS / COUNT)
@@ -90,8 +90,14 @@ proctype thread(byte t) {
           arrivals_before = arrivals;
           my_round = round;
           arrivals++;
-          if  /* ghost, in the same step */
+          if  /* ghost, in the same step: counted, and one serial per round */
           :: arrivals_before < COUNT -> arrived_in_round[my_round]++
+          :: else -> skip
+          fi;
+          if
+          :: arrivals_before + 1 == COUNT ->
+             assert(serials_in_round[my_round] == 0);
+             serials_in_round[my_round]++
           :: else -> skip
           fi
         };
@@ -148,10 +154,8 @@ proctype thread(byte t) {
         fi
      :: else ->
         /* The completer. */
-        assert(serials_in_round[my_round] == 0);  /* ghost: one serial */
-        serials_in_round[my_round]++;
 #ifdef BROKEN_WAKE_BEFORE_ADVANCE
-        if
+        if  /* too early: a waiter may count itself and sleep after this read */
         :: slot_sleepers != 0 -> futex_wake(FUTEX_SLOT, ALL_BITS, true)
         :: else -> skip
         fi;
@@ -182,6 +186,8 @@ proctype thread(byte t) {
         atomic { OBJECT_ACCESS; arrivals = 0; round = my_round + 1 };
 #endif
 #ifndef BROKEN_WAKE_BEFORE_ADVANCE
+        /* Dekker with the waiters: the advance, then the read of sleepers;
+         * wakes every sleeper of the slot (they all re-check). */
         if
         :: slot_sleepers != 0 -> futex_wake(FUTEX_SLOT, ALL_BITS, true)
         :: else -> skip

@@ -26,8 +26,10 @@
  *  BROKEN_EXITER_LOADS_BEFORE_DECREMENT the exiter reads sleeping_unmappers
  *                                       before its decrement: the store-load
  *                                       reordering that seq_cst forbids
- *  BROKEN_SYMMETRIC_LOCK                exiters wait for unmappers, as in the
- *                                       original symmetric design
+ *  BROKEN_SYMMETRIC_LOCK                exiters wait (sleep) for unmappers, as
+ *                                       in the original symmetric design
+ *  BROKEN_UNBOUNDED_DEFERRAL            an exiter's deferral to a waiting
+ *                                       unmapper spins without its bound
  *
  * Needs: PROCS, TLS_SLOTS, futex.pml, signals.pml; the caller declares the
  * locals in UNMAP_LOCK_LOCALS.
@@ -44,9 +46,18 @@ byte unmap_depth[TLS_SLOTS];
   byte lock_futex_result; bool lock_no_exiters
 
 inline enter_exit_window(p, tls) {
-#ifdef BROKEN_SYMMETRIC_LOCK
+#if defined(BROKEN_SYMMETRIC_LOCK)
   if
   :: exit_depth[tls] == 0 && unmap_depth[tls] == 0 -> (unmappers[p] == 0)
+  :: else -> skip
+  fi;
+#elif defined(BROKEN_UNBOUNDED_DEFERRAL)
+  if
+  :: exit_depth[tls] == 0 && unmap_depth[tls] == 0 ->
+     do
+     :: unmappers[p] != 0 -> skip  /* cpu_relax(), without the bound */
+     :: else -> break
+     od
   :: else -> skip
   fi;
 #endif
@@ -81,7 +92,7 @@ inline leave_exit_window(p, tls) {
     :: else -> skip
     fi
   };
-  if
+  if  /* the load above came too early: an unmapper may sleep unseen */
   :: lock_old_exiters == 1 && lock_sleeping_seen != 0 ->
      futex_wake(FUTEX_EXITERS_BASE + p, ALL_BITS, true)
   :: else -> skip
@@ -97,7 +108,7 @@ inline leave_exit_window(p, tls) {
     :: else -> skip
     fi
   };
-  if
+  if  /* the last window closed: wake the unmappers sleeping on the count */
   :: lock_old_exiters == 1 && sleeping_unmappers[p] != 0 ->
      futex_wake(FUTEX_EXITERS_BASE + p, ALL_BITS, true)
   :: else -> skip

@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,7 +150,7 @@ static void print_binding(void)
 {
     Dl_info info;
     /* In a PIE the address comes from the GOT: the definition the loader bound. */
-    if (dladdr((void *)pthread_barrier_wait, &info) != 0 && info.dli_fname != NULL)
+    if (dladdr((void *)(uintptr_t)pthread_barrier_wait, &info) != 0 && info.dli_fname != NULL)
         printf("pthread_barrier_wait: %s\n", info.dli_fname);
     else
         printf("pthread_barrier_wait: unknown\n");

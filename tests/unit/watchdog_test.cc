@@ -14,6 +14,7 @@
 
 #include "barrier_layout.h"
 #include "diagnostics.h"
+#include "unwinder.h"
 #include "watchdog_claims.h"
 #include "watchdog_report.h"
 
@@ -133,7 +134,15 @@ extern "C" __attribute__((noinline)) void watchdog_test_waiting_function(
   __asm__ __volatile__("" ::: "memory");  // no tail call: keep this frame
 }
 
+// The preload library dlopens libunwind; this test binary links it, and
+// installs its local unwinder the same way.
+void install_linked_unwinder() {
+  bshim::install_unwinder({unw_tdep_getcontext, unw_init_local, unw_step, unw_get_reg,
+                           unw_is_signal_frame});
+}
+
 TEST(WatchdogReport, TheReportSaysWhoWaitsWhereForHowLongAndHowFarTheRoundGot) {
+  install_linked_unwinder();
   FakeBarrierState barrier(5, 2);
   const bshim::StuckWait wait{&barrier, 3, 5, false, 1'250'000'000};
   const std::string text = written_by([&](int fd) { watchdog_test_waiting_function(fd, &wait); });
