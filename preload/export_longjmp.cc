@@ -12,6 +12,7 @@
 // it lives here, checked once at load time against a setjmp of our own; on
 // any other platform, or if the check fails, the wrapper only forwards.
 #include <setjmp.h>
+#include <signal.h>
 
 #include <cstdint>
 
@@ -55,7 +56,18 @@ namespace {
 
 void give_up_discarded_holds(const struct __jmp_buf_tag* env) {
   if (!g_stack_pointer_readable) return;
-  bshim::process_unmap_lock().abandon_holds_below(demangled_stack_pointer(env));
+  // A handler on a signal stack: addresses there do not compare with the
+  // thread's stack, so the core is told where that stack lies.
+  // sigaltstack(2) is async-signal-safe.
+  uintptr_t altstack_begin = 0;
+  uintptr_t altstack_end = 0;
+  stack_t current;
+  if (sigaltstack(nullptr, &current) == 0 && (current.ss_flags & SS_ONSTACK) != 0) {
+    altstack_begin = reinterpret_cast<uintptr_t>(current.ss_sp);
+    altstack_end = altstack_begin + current.ss_size;
+  }
+  bshim::process_unmap_lock().abandon_holds_below(demangled_stack_pointer(env), altstack_begin,
+                                                  altstack_end);
 }
 
 }  // namespace

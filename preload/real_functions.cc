@@ -51,9 +51,19 @@ void resolve_jump(int index) {
   }
 }
 
+// The next definition whatever its version comes first: a sanitizer runtime
+// (libtsan, libasan) defines unversioned mmap and munmap interceptors that keep
+// its shadow memory in step with the mappings before calling libc, and a lookup
+// by version skips them (tests/tools, tsan/mapping-reused-by-another-thread).
+// Without one, this is libc's only version of each of the five.
+void* lookup_next_interposable(const char* name) {
+  void* symbol = dlsym(RTLD_NEXT, name);
+  return symbol != nullptr ? symbol : lookup_next(name);
+}
+
 template <typename Fn>
 void resolve(std::atomic<Fn>& slot, const char* name, void* own_wrapper) {
-  void* symbol = lookup_next(name);
+  void* symbol = lookup_next_interposable(name);
   // A lookup that finds our own wrapper would recurse for ever: keep the
   // system call instead.
   if (symbol == nullptr || symbol == own_wrapper) return;

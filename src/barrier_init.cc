@@ -32,8 +32,9 @@ int barrier_init(pthread_barrier_t* barrier, const pthread_barrierattr_t* attr,
   BarrierConstants old{};
   const bool was_live = load_live_barrier(barrier, &old);
   // POSIX leaves init over a barrier in use undefined; we refuse it rather
-  // than strand the threads blocked in it. A broken robust barrier is in use
-  // by nobody (its survivors were told, and the dead cannot wait).
+  // than strand the threads blocked in it. A broken robust barrier may be
+  // initialised again: its blocked survivors (told within the bound, or
+  // soon) see the round jump and answer EOWNERDEAD.
   const bool was_broken = was_live && is_robust(old) && (old_state & kBrokenBit) != 0;
   if (was_live && arrivals_of(old_state) != 0 && !was_broken) return EBUSY;
 
@@ -43,7 +44,10 @@ int barrier_init(pthread_barrier_t* barrier, const pthread_barrierattr_t* attr,
   const int old_slot = was_live ? wake_slot_index(old.flags) : -1;
   // A round number other than the memory's old one: a straggler of a
   // previous barrier at this address sees its round as over.
-  uint32_t first_round = next_round(round_of(old_state));
+  // After a break, far ahead instead, so that the broken round's stragglers
+  // answer EOWNERDEAD rather than "completed" (barrier_layout.h).
+  uint32_t first_round = was_broken ? round_after_break(round_of(old_state))
+                                    : next_round(round_of(old_state));
   // A process-shared barrier in a private mapping (the heap, a stack, a
   // MAP_PRIVATE page) can only ever be shared by this process's threads, so it
   // gets the private path too, and with it safety against free() of large

@@ -57,6 +57,19 @@ inline constexpr bool round_is_after(uint32_t later, uint32_t earlier) {
   const uint32_t distance = (later - earlier) & kRoundMask;
   return distance != 0 && distance < (kRoundMask >> 1);
 }
+// Init over a broken robust barrier starts this far ahead of the broken
+// round, so that a survivor still blocked in it can tell "re-initialised
+// after the break" (a jump of at least kRoundJumpSeen) from "completed" (a
+// step of one, or a few when more threads than `count` share it).
+inline constexpr uint32_t kRoundJumpAfterBreak = 1U << 30;
+inline constexpr uint32_t kRoundJumpSeen = 1U << 29;
+inline constexpr uint32_t round_after_break(uint32_t broken_round) {
+  const uint32_t jumped = (broken_round + kRoundJumpAfterBreak) & kRoundMask;
+  return jumped == kNeverRound ? 0 : jumped;
+}
+inline constexpr bool round_jumped_after_break(uint32_t now, uint32_t round) {
+  return ((now - round) & kRoundMask) >= kRoundJumpSeen;
+}
 // The value of the futex word (high half) while `round` is open and has a
 // sleeper: what a sleeper of that round passes to FUTEX_WAIT.
 inline constexpr uint32_t sleeping_futex_value(uint32_t round) {

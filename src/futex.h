@@ -73,6 +73,19 @@ inline int futex_wait_bitset_until(const uint32_t* word, uint32_t expected,
       bitset, &deadline);
 }
 
+// An absolute CLOCK_MONOTONIC deadline `nanoseconds` from now.
+inline struct timespec deadline_after(uint64_t nanoseconds) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);  // vDSO; async-signal-safe
+  now.tv_sec += static_cast<time_t>(nanoseconds / 1'000'000'000);
+  now.tv_nsec += static_cast<long>(nanoseconds % 1'000'000'000);
+  if (now.tv_nsec >= 1'000'000'000) {
+    now.tv_sec += 1;
+    now.tv_nsec -= 1'000'000'000;
+  }
+  return now;
+}
+
 // Wakes every waiter on word. The kernel does not read or write *word for a
 // private wake; a shared wake looks the page up and fails with EFAULT if the
 // caller's view is gone (callers that need the wake to land keep the page

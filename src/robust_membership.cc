@@ -24,13 +24,6 @@ std::atomic<uint32_t> g_joined_plus_one[kJoinedTableSize];
 // The set this thread last joined or found joined, + 1: one compare per wait.
 __thread uint32_t t_joined_cache __attribute__((tls_model("initial-exec")));
 
-// semctl(2) wants the caller to define this union.
-union SemctlArgument {
-  int value;
-  struct semid_ds* status;
-  unsigned short* values;
-};
-
 uint64_t parse_positive(const char* text) {
   if (text == nullptr || *text == '\0') return 0;
   char* end = nullptr;
@@ -47,12 +40,30 @@ bool recorded_as_joined(uint32_t plus_one) {
   return false;
 }
 
+// True if the set no longer exists (removed by a destroy in any process).
+bool set_removed(uint32_t plus_one) {
+  const int saved_errno = errno;
+  const bool removed = semctl(static_cast<int>(plus_one - 1), 0, GETVAL) < 0 &&
+                       (errno == EINVAL || errno == EIDRM);
+  errno = saved_errno;
+  return removed;
+}
+
 void record_as_joined(uint32_t plus_one) {
   for (std::atomic<uint32_t>& entry : g_joined_plus_one) {
     uint32_t expected = 0;
     // relaxed: see recorded_as_joined.
     if (entry.compare_exchange_strong(expected, plus_one, std::memory_order_relaxed)) return;
     if (expected == plus_one) return;
+  }
+  // Full: entries of sets destroyed by other processes stay until reclaimed
+  // here (one system call per entry, on a first join only).
+  for (std::atomic<uint32_t>& entry : g_joined_plus_one) {
+    uint32_t stale = entry.load(std::memory_order_relaxed);
+    if (stale != 0 && set_removed(stale) &&
+        entry.compare_exchange_strong(stale, plus_one, std::memory_order_relaxed)) {
+      return;
+    }
   }
 }
 
@@ -114,13 +125,16 @@ void join_membership(uint32_t semaphore_id) {
 }
 
 bool membership_lost_a_member(uint32_t semaphore_id) {
-  unsigned short counters[2] = {0, 0};
-  SemctlArgument argument;
-  argument.values = counters;
+  const int id = static_cast<int>(semaphore_id);
   const int saved_errno = errno;
-  const int rc = semctl(static_cast<int>(semaphore_id), 0, GETALL, argument);
+  // Joined first, then live: joined only grows, and live moves only with a
+  // join (joined too) or a death, so joined-then > live-now means a death
+  // even if a process joined between the reads. GETVAL, not GETALL: no
+  // buffer to overrun should the id ever name a bigger set.
+  const int joined = semctl(id, kJoinedMembers, GETVAL);
+  const int live = joined < 0 ? -1 : semctl(id, kLiveMembers, GETVAL);
   errno = saved_errno;
-  return rc == 0 && counters[kJoinedMembers] > counters[kLiveMembers];
+  return joined >= 0 && live >= 0 && joined > live;
 }
 
 void forget_memberships_in_child() {

@@ -7,6 +7,7 @@
 
 #include "barrier_object_access.h"
 #include "diagnostics.h"
+#include "futex.h"
 #include "wait_paths.h"
 
 namespace bshim {
@@ -49,18 +50,5 @@ class StuckWaitWatch {
   const uint64_t entered_ns_;
   bool reported_ = false;
 };
-
-// An absolute CLOCK_MONOTONIC deadline `nanoseconds` from now.
-inline struct timespec deadline_after(uint64_t nanoseconds) {
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);  // vDSO; async-signal-safe
-  now.tv_sec += static_cast<time_t>(nanoseconds / 1'000'000'000);
-  now.tv_nsec += static_cast<long>(nanoseconds % 1'000'000'000);
-  if (now.tv_nsec >= 1'000'000'000) {
-    now.tv_sec += 1;
-    now.tv_nsec -= 1'000'000'000;
-  }
-  return now;
-}
 
 }  // namespace bshim

@@ -21,14 +21,36 @@ __thread uintptr_t t_exit_holders[UnmapLock::kTrackedHolds]
 __thread uintptr_t t_unmap_holders[UnmapLock::kTrackedHolds]
     __attribute__((tls_model("initial-exec")));
 
-void track_holder(uintptr_t* holders, uint32_t depth, const void* holder) {
-  if (depth < UnmapLock::kTrackedHolds) holders[depth] = reinterpret_cast<uintptr_t>(holder);
+// Records (or, with null, forgets) the holder of this thread's hold number
+// `index`. A record exists only while the hold's shared count is raised:
+// set after the increment, cleared before the decrement, each separated from
+// it by a signal fence (only this thread's handlers read the records).
+void track_holder(uintptr_t* holders, uint32_t index, const void* holder) {
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  if (index < UnmapLock::kTrackedHolds) holders[index] = reinterpret_cast<uintptr_t>(holder);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
 }
 
-// True if this thread's innermost hold on a side lives below `stack_pointer`.
-bool innermost_hold_below(const uintptr_t* holders, uint32_t depth, uintptr_t stack_pointer) {
+// Which frames a jump discards (see abandon_holds_below in the header).
+struct DiscardedFrames {
+  uintptr_t target;
+  uintptr_t altstack_begin;
+  uintptr_t altstack_end;
+
+  bool on_altstack(uintptr_t address) const {
+    return address >= altstack_begin && address < altstack_end;
+  }
+  bool discards(uintptr_t holder) const {
+    if (on_altstack(target)) return on_altstack(holder) && holder < target;
+    return on_altstack(holder) || holder < target;
+  }
+};
+
+// True if this thread's innermost hold on a side is recorded and discarded.
+bool innermost_hold_discarded(const uintptr_t* holders, uint32_t depth,
+                              const DiscardedFrames& frames) {
   return depth != 0 && depth <= UnmapLock::kTrackedHolds && holders[depth - 1] != 0 &&
-         holders[depth - 1] < stack_pointer;
+         frames.discards(holders[depth - 1]);
 }
 
 // How long an unmapper polls before it sleeps: exit windows are short, so a
@@ -59,15 +81,16 @@ void UnmapLock::enter_exit_window(const void* holder) {
   if (t_exit_depth == 0 && t_unmap_depth == 0) {
     for (int i = 0; i < kExiterDeferIterations && unmapper_waiting(); ++i) cpu_relax();
   }
-  track_holder(t_exit_holders, t_exit_depth, holder);
   ++t_exit_depth;  // before the shared count: see the header on handlers
   // relaxed: the unmappers that must see this window are ordered after it by
   // happens-before (the window opens before the arrival's release RMW, which
   // every later return of that round acquires); see the header.
   exiters_.fetch_add(1, std::memory_order_relaxed);
+  track_holder(t_exit_holders, t_exit_depth - 1, holder);
 }
 
 void UnmapLock::leave_exit_window() {
+  track_holder(t_exit_holders, t_exit_depth - 1, nullptr);
   // seq_cst: release hands everything read inside the window to the unmapper
   // that sees the count drop; sequential consistency orders the decrement
   // before the load of sleeping_unmappers_ (Dekker with wait_for_no_exiters).
@@ -79,10 +102,14 @@ void UnmapLock::leave_exit_window() {
 }
 
 void UnmapLock::begin_unmap(const void* holder) {
-  track_holder(t_unmap_holders, t_unmap_depth, holder);
   ++t_unmap_depth;
   // relaxed: only the hint that makes exiters cut their spin and defer.
   unmappers_.fetch_add(1, std::memory_order_relaxed);
+  track_holder(t_unmap_holders, t_unmap_depth - 1, holder);
+  // seq_cst: pairs with the fence of a window opened after its arrival
+  // (a robust sleeper breaking a round, wait_on_object.cc): one of the two
+  // sees the other. Arrival windows need no fence (see the header).
+  std::atomic_thread_fence(std::memory_order_seq_cst);
   if (!diagnostics_config().stats) {
     if (t_exit_depth == 0) wait_for_no_exiters();
     return;
@@ -100,6 +127,7 @@ void UnmapLock::begin_unmap(const void* holder) {
 }
 
 void UnmapLock::end_unmap() {
+  track_holder(t_unmap_holders, t_unmap_depth - 1, nullptr);
   saturating_decrement(unmappers_, std::memory_order_relaxed);
   --t_unmap_depth;
 }
@@ -126,13 +154,15 @@ void UnmapLock::wait_for_no_exiters() {
   }
 }
 
-void UnmapLock::abandon_holds_below(uintptr_t stack_pointer) {
+void UnmapLock::abandon_holds_below(uintptr_t stack_pointer, uintptr_t altstack_begin,
+                                    uintptr_t altstack_end) {
+  const DiscardedFrames frames{stack_pointer, altstack_begin, altstack_end};
   // Innermost first, as their destructors would have run. Only this thread's
   // own holds: the counts stay exact for everyone else.
-  while (innermost_hold_below(t_exit_holders, t_exit_depth, stack_pointer)) {
+  while (innermost_hold_discarded(t_exit_holders, t_exit_depth, frames)) {
     leave_exit_window();
   }
-  while (innermost_hold_below(t_unmap_holders, t_unmap_depth, stack_pointer)) {
+  while (innermost_hold_discarded(t_unmap_holders, t_unmap_depth, frames)) {
     end_unmap();
   }
 }

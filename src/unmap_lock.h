@@ -72,11 +72,16 @@ class UnmapLock {
   void end_unmap();
 
   // A longjmp out of a signal handler to a frame whose stack pointer is
-  // `stack_pointer` discards every frame below it: releases this thread's
-  // holds of either side whose holder lives there (their destructors will
-  // never run). Holds nested deeper than kTrackedHolds are not tracked and
-  // stay held.
-  void abandon_holds_below(uintptr_t stack_pointer);
+  // `stack_pointer` discards the frames below it on the same stack, and, if
+  // the jump leaves the signal stack [altstack_begin, altstack_end) that the
+  // handler runs on (empty if none), every frame on that stack: releases
+  // this thread's holds of either side whose holder lives there, innermost
+  // first (their destructors will never run). A hold nested deeper than
+  // kTrackedHolds, or caught between its count and its record by the signal,
+  // is not tracked and stops the release there (it and those outside it stay
+  // held: a leak rather than a count released twice).
+  void abandon_holds_below(uintptr_t stack_pointer, uintptr_t altstack_begin = 0,
+                           uintptr_t altstack_end = 0);
   static constexpr int kTrackedHolds = 8;
 
   void reset_in_child_after_fork();

@@ -35,6 +35,7 @@
 #include <ctime>
 
 #include "arrive.h"
+#include "break_round.h"
 #include "cpu_relax.h"
 #include "futex.h"
 #include "read_without_fault.h"
@@ -59,17 +60,22 @@ __thread uint32_t t_yield_budget __attribute__((tls_model("initial-exec")));
 constexpr uint64_t kFirstRecheckNs = 1'000'000;       // 1 ms
 constexpr uint64_t kLongestRecheckNs = 1'000'000'000;  // 1 s
 
-// Where a waiter's round stands.
-enum class Round { kOpen, kReleased, kBroken };
+// Where a waiter's round stands. kGone: the memory is no longer mapped here.
+enum class Round { kOpen, kReleased, kBroken, kGone };
 
 // From a state word and check read together. A round that moved on was
-// released for this waiter, even if a later round broke; a robust round
+// released for this waiter, even if a later round broke, unless it jumped
+// the way only init over a broken barrier makes it jump; a robust round
 // broken before it completed stays broken even after destroy (destroy keeps
 // the state word); otherwise memory that no longer holds this barrier
 // (destroyed, overwritten, re-initialised) means the round is over.
 Round classify(const BarrierConstants& constants, uint32_t round, uint64_t state,
                uint64_t check) {
-  if (round_of(state) != round) return Round::kReleased;
+  if (round_of(state) != round) {
+    return is_robust(constants) && round_jumped_after_break(round_of(state), round)
+               ? Round::kBroken
+               : Round::kReleased;
+  }
   if (is_robust(constants) && (state & kBrokenBit) != 0) return Round::kBroken;
   if (check != expected_check(constants)) return Round::kReleased;
   return Round::kOpen;
@@ -92,7 +98,7 @@ Round classify_without_fault(const BarrierObject* object, const BarrierConstants
   uint64_t copy[sizeof(BarrierObject) / sizeof(uint64_t)];
   switch (read_without_fault(object, copy, sizeof(copy))) {
     case FaultFreeRead::kUnmapped:
-      return Round::kReleased;
+      return Round::kGone;
     case FaultFreeRead::kCopied:
       // copy[0] is the state word, copy[3] the check (barrier_layout.h).
       return classify(constants, round, copy[0], copy[3]);
@@ -187,34 +193,35 @@ class AsyncCancellationDeferred {
 };
 
 // A sleeper of a robust barrier found a participant dead: break the round
-// unless it completed first, and wake every sleeper of the barrier.
+// unless it completed first, and wake every sleeper of the barrier. A round
+// whose arrivals are all in has a completer between its arrival and its
+// release: unless `full_round_seen_dead` says this is the second interval in
+// a row that finds it so, give it one more interval (it may be alive and only
+// slow), and set *full_round_seen_dead.
 Round break_round(BarrierObject* object, const BarrierConstants& constants, uint32_t round,
-                  FutexScope scope) {
+                  FutexScope scope, bool* full_round_seen_dead) {
   AsyncCancellationDeferred no_cancellation_inside_the_window;
   // Rule 1 again: this sleeper is about to touch the object in user space.
   ExitWindow window;
+  // seq_cst: the window's count is seen by any unmapper whose read of it
+  // comes after the kernel read below in the single total order (the window
+  // opens relaxed; arrivals order it by happens-before, but this one opens
+  // after the arrival). A full fence on x86-64 already; explicit for others.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
   // The round was open a moment ago; if it still is, nobody may release the
   // memory before this thread returns. If a sibling already returned from a
   // completed or broken round, the kernel read says so without a fault.
-  Round seen = classify_without_fault(object, constants, round, scope);
+  const Round seen = classify_without_fault(object, constants, round, scope);
   if (seen != Round::kOpen) return seen;
   // acquire: if the round completed meanwhile, its writes come with it.
-  uint64_t state = object->state.load(std::memory_order_acquire);
-  for (;;) {
-    if (round_of(state) != round) return Round::kReleased;
-    if ((state & kBrokenBit) != 0) break;  // another survivor was first
-    // acq_rel: a completer's CAS that comes later in the modification order
-    // fails on the bit; one that came earlier moved the round, seen above.
-    if (object->state.compare_exchange_weak(state, state | kBrokenBit,
-                                            std::memory_order_acq_rel,
-                                            std::memory_order_acquire)) {
-      break;
-    }
+  const uint64_t state = object->state.load(std::memory_order_acquire);
+  if (round_of(state) == round && arrivals_of(state) >= constants.count &&
+      !*full_round_seen_dead) {
+    *full_round_seen_dead = true;
+    return Round::kOpen;
   }
-  // Every sleeper of the barrier, whichever wake bit it waits with. The bit
-  // does not change the futex word, so a sleeper entering FUTEX_WAIT after
-  // this wake sleeps until its next check, which then sees the bit.
-  futex_wake_all_bitset(round_futex_word(object), FUTEX_BITSET_MATCH_ANY, scope);
+  if (!break_open_round(object, round)) return Round::kReleased;
+  wake_everyone_after_break(object, scope);
   return Round::kBroken;
 }
 
@@ -236,6 +243,7 @@ int sleep_until_round_over(BarrierObject* object, const BarrierConstants& consta
   };
   struct timespec deadline = next_deadline();
   Round seen = Round::kOpen;
+  bool full_round_seen_dead = false;
   for (;;) {
     const int result = futex_wait_bitset_until(futex_word, sleeping_futex_value(round),
                                                wake_bit_for(round), scope, deadline);
@@ -253,7 +261,7 @@ int sleep_until_round_over(BarrierObject* object, const BarrierConstants& consta
     if (result == ETIMEDOUT) {
       watch.on_wake_up();
       if (robust && membership_lost_a_member(constants.robust_semaphore)) {
-        seen = break_round(object, constants, round, scope);
+        seen = break_round(object, constants, round, scope, &full_round_seen_dead);
         if (seen != Round::kOpen) break;
       }
       recheck_ns = recheck_ns < longest / 2 ? recheck_ns * 2 : longest;
@@ -263,6 +271,14 @@ int sleep_until_round_over(BarrierObject* object, const BarrierConstants& consta
   // The kernel's wake and wait paths are full barriers, but say what we rely
   // on: writes made before the completer's release are visible after this.
   std::atomic_thread_fence(std::memory_order_acquire);
+  // Memory gone from this process: a sibling returned from this round and
+  // released it. Completed, or broken? A robust barrier's membership still
+  // tells (destroy would have removed it, but destroy keeps the state word,
+  // which a still-mapped view would have shown).
+  if (seen == Round::kGone) {
+    seen = robust && membership_lost_a_member(constants.robust_semaphore) ? Round::kBroken
+                                                                            : Round::kReleased;
+  }
   if (seen == Round::kBroken) {
     record->outcome = WaitOutcome::kBroken;
     return EOWNERDEAD;

@@ -182,4 +182,50 @@ TEST_F(RobustBarrier, DestroyWhileALiveParticipantIsBlockedIsStillBusy) {
   EXPECT_EQ(bshim::barrier_destroy(barrier_), 0);
 }
 
+uint64_t state_of(pthread_barrier_t* barrier) {
+  return reinterpret_cast<std::atomic<uint64_t>*>(barrier)->load();
+}
+
+TEST_F(RobustBarrier, FullRoundWhoseCompleterDiedBetweenArrivalAndReleaseBreaks) {
+  ASSERT_EQ(bshim::barrier_init(barrier_, &attr_, 2), 0);
+  const pid_t participant = blocked_participant();  // arrival 1 of the round
+  while ((state_of(barrier_) & 0x7fffffff) == 0) sched_yield();
+  // Stand-in for the child's second thread: the round's last arrival, made
+  // just before its process is killed, so its release never comes.
+  reinterpret_cast<std::atomic<uint64_t>*>(barrier_)->fetch_add(1);
+  kill(participant, SIGKILL);
+  waitpid(participant, nullptr, 0);
+  // This arrival finds the round full: nobody sleeps in it, so the arrival
+  // itself must find the death (it hung for ever before).
+  EXPECT_EQ(bshim::barrier_wait(barrier_), EOWNERDEAD);
+  EXPECT_EQ(bshim::barrier_destroy(barrier_), 0);
+}
+
+TEST_F(RobustBarrier, SurvivorStillBlockedWhenABrokenBarrierIsReinitialisedSeesEownerdead) {
+  ASSERT_EQ(bshim::barrier_init(barrier_, &attr_, 3), 0);
+  auto* result = reinterpret_cast<std::atomic<int>*>(static_cast<char*>(memory_) + 64);
+  result->store(-1);
+  const pid_t victim = blocked_participant();  // round 0 only, then pauses
+  const pid_t survivor = fork();
+  if (survivor == 0) {
+    alarm(10);
+    bshim::barrier_wait(barrier_);                 // round 0
+    result->store(bshim::barrier_wait(barrier_));  // round 1: asleep in it
+    _exit(0);
+  }
+  while ((state_of(barrier_) & 0x7fffffff) != 2) sched_yield();
+  EXPECT_EQ(bshim::barrier_wait(barrier_), PTHREAD_BARRIER_SERIAL_THREAD);  // round 0 done
+  while ((state_of(barrier_) & 0x7fffffff) != 1) sched_yield();  // the survivor is in round 1
+  kill(survivor, SIGSTOP);  // a survivor too slow to notice the break in time
+  kill(victim, SIGKILL);
+  waitpid(victim, nullptr, 0);
+  EXPECT_EQ(bshim::barrier_wait(barrier_), EOWNERDEAD);
+  ASSERT_EQ(bshim::barrier_init(barrier_, &attr_, 2), 0);  // allowed over a broken barrier
+  kill(survivor, SIGCONT);
+  waitpid(survivor, nullptr, 0);
+  // Its round never completed: "round moved on" must not read as completion.
+  EXPECT_EQ(result->load(), EOWNERDEAD);
+  EXPECT_EQ(bshim::barrier_destroy(barrier_), 0);
+}
+
 }  // namespace
