@@ -6,7 +6,7 @@
  * Conformance suites (LTP) cancel blocked barrier waiters this way. */
 #include <sys/mman.h>
 
-#include "behaviour.h"
+#include "spinning_victim.h"
 
 static pthread_barrier_t *barrier;
 static atomic_int victim_started;
@@ -20,33 +20,13 @@ static void *victim(void *unused)
     return NULL;
 }
 
-static void busy_wait_us(long us)
-{
-    double until = bh_now() + us / 1e6;
-    while (bh_now() < until) {
-    }
-}
-
 int main(void)
 {
     enum { kTrials = 200 };
     bh_start("setup", 20);
-    pthread_barrierattr_t attr;
-    pthread_barrierattr_init(&attr);
-    pthread_barrierattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
     for (int trial = 0; trial < kTrials; ++trial) {
-        barrier = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        if (barrier == MAP_FAILED)
-            bh_setup_error("mmap: %s", strerror(errno));
-        if (pthread_barrier_init(barrier, &attr, 2) != 0)
-            bh_setup_error("pthread_barrier_init failed");
-        atomic_store(&victim_started, 0);
-        pthread_t thread;
-        if (pthread_create(&thread, NULL, victim, NULL) != 0)
-            bh_setup_error("pthread_create failed");
-        while (!atomic_load(&victim_started)) {
-        }
-        busy_wait_us(5 + trial % 20); /* land inside the victim's spin */
+        barrier = new_barrier(true, 2);
+        pthread_t thread = start_spinning_victim(victim, &victim_started, barrier, trial);
         bh_phase_set("cancel and join the spinning waiter");
         pthread_cancel(thread);
         pthread_join(thread, NULL);

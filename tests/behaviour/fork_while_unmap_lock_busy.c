@@ -10,7 +10,7 @@
  * 2 s (a child that hangs inherited a held unmap lock).
  * Sub-case: plain | inherited-barrier. */
 #include "children.h"
-#include <limits.h>
+#include "busy_neighbours.h"
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
@@ -21,50 +21,12 @@ static const double RUN_SECONDS = 1.5;   /* fork for this long ... */
 static const double MAX_SECONDS = 5.0;   /* ... or until MIN_FORKS, up to this */
 static const long CHILD_LIMIT_MS = 2000;
 
-static pthread_barrier_t *busy;        /* count 2, looped on by two threads */
+static struct busy_neighbours busy;   /* its barrier: count 2, process-shared */
 static pthread_barrier_t *inherited;   /* count 1, used by the children */
 static bool child_uses_barrier;
-static atomic_int stop;
-static atomic_long busy_rounds, unmapper_cycles;
-static atomic_long stop_after = LONG_MAX;
 
 static char *page_to_unmap, *page_to_replace, *region_to_shrink;
 static void *sysv_segment;
-
-static void *busy_participant(void *arg)
-{
-    (void)arg;
-    for (long r = 0;; r++) {
-        int rc = pthread_barrier_wait(busy);
-        if (!bh_wait_ok(rc))
-            bh_fail("the busy barrier's wait returned %s", bh_err_name(rc));
-        if (rc == PTHREAD_BARRIER_SERIAL_THREAD) {
-            atomic_fetch_add(&busy_rounds, 1);
-            /* The peer reads stop_after after the next round, so both stop together. */
-            if (atomic_load(&stop) && atomic_load(&stop_after) == LONG_MAX)
-                atomic_store(&stop_after, r + 1);
-        }
-        if (r >= atomic_load(&stop_after))
-            return NULL;
-    }
-}
-
-static void *unmapper(void *arg)
-{
-    (void)arg;
-    char *mine = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (mine == MAP_FAILED)
-        bh_setup_error("mmap failed");
-    while (!atomic_load(&stop)) {
-        char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED || munmap(p, 4096) != 0)
-            bh_fail("the unmapper's mmap/munmap failed");
-        if (mmap(mine, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != mine)
-            bh_fail("the unmapper's mmap(MAP_FIXED) failed");
-        atomic_fetch_add(&unmapper_cycles, 1);
-    }
-    return NULL;
-}
 
 /* Runs in the child right after fork: async-signal-safe calls only. */
 static int child(void)
@@ -110,9 +72,9 @@ int main(int argc, char **argv)
     pthread_barrier_t *barriers = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (barriers == MAP_FAILED)
         bh_setup_error("mmap failed");
-    busy = &barriers[0];
     inherited = &barriers[1];
-    if (pthread_barrier_init(busy, &attr, 2) != 0 || pthread_barrier_init(inherited, &attr, 1) != 0)
+    if (pthread_barrier_init(&barriers[0], &attr, 2) != 0 ||
+        pthread_barrier_init(inherited, &attr, 1) != 0)
         bh_setup_error("pthread_barrier_init failed");
 
     /* Memory the children unmap; the parent's own copies stay. */
@@ -130,11 +92,7 @@ int main(int argc, char **argv)
     if (sysv_segment == (void *)-1)
         bh_setup_error("shmat failed: %s", strerror(errno));
 
-    pthread_t threads[3];
-    if (pthread_create(&threads[0], NULL, busy_participant, NULL) != 0 ||
-        pthread_create(&threads[1], NULL, busy_participant, NULL) != 0 ||
-        pthread_create(&threads[2], NULL, unmapper, NULL) != 0)
-        bh_setup_error("pthread_create failed");
+    busy_neighbours_start(&busy, &barriers[0]);
 
     bh_phase_set("forking while other threads pass a process-shared barrier and unmap");
     double started = bh_now();
@@ -175,15 +133,11 @@ int main(int argc, char **argv)
     }
 
     bh_phase_set("stopping the busy threads");
-    atomic_store(&stop, 1);
-    for (int i = 0; i < 3; i++)
-        pthread_join(threads[i], NULL);
+    busy_neighbours_stop(&busy);
     if (forks < MIN_FORKS)
         bh_setup_error("only %d forks in %.1f s (want >= %d)", forks, MAX_SECONDS, MIN_FORKS);
-    if (atomic_load(&busy_rounds) < MIN_BACKGROUND || atomic_load(&unmapper_cycles) < MIN_BACKGROUND)
-        bh_setup_error("the background was not busy: %ld barrier rounds, %ld unmap cycles",
-                       atomic_load(&busy_rounds), atomic_load(&unmapper_cycles));
+    busy_neighbours_check(&busy, MIN_BACKGROUND);
     bh_pass("%s: %d children forked amid %ld process-shared barrier rounds and %ld unmap cycles all unmapped%s and exited promptly",
-            argv[1], forks, atomic_load(&busy_rounds), atomic_load(&unmapper_cycles),
+            argv[1], forks, atomic_load(&busy.rounds), atomic_load(&busy.unmapper_cycles),
             child_uses_barrier ? ", used the inherited barrier" : "");
 }

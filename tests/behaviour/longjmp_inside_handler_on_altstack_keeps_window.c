@@ -14,7 +14,7 @@
 #include <setjmp.h>
 #include <sys/mman.h>
 
-#include "behaviour.h"
+#include "barrier_kind.h"
 
 static pthread_barrier_t *barrier;
 static void *altstack;
@@ -57,8 +57,7 @@ int main(void)
     bh_start("setup", 20);
     /* Mapped before the waiter's thread stack, so above it (mmap grows down). */
     altstack = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    barrier = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (altstack == MAP_FAILED || barrier == MAP_FAILED)
+    if (altstack == MAP_FAILED)
         bh_setup_error("mmap: %s", strerror(errno));
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -66,11 +65,7 @@ int main(void)
     sa.sa_flags = SA_ONSTACK;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGUSR1, &sa, NULL);
-    pthread_barrierattr_t attr;
-    pthread_barrierattr_init(&attr);
-    pthread_barrierattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
-    if (pthread_barrier_init(barrier, &attr, 1) != 0)
-        bh_setup_error("pthread_barrier_init failed");
+    barrier = new_barrier(true, 1);
     __atomic_fetch_add(state_word(), 1, __ATOMIC_SEQ_CST); /* the round is full */
 
     pthread_t waiting, releasing;

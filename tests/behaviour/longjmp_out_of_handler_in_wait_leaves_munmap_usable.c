@@ -11,7 +11,7 @@
 #include <setjmp.h>
 #include <sys/mman.h>
 
-#include "behaviour.h"
+#include "spinning_victim.h"
 
 enum jump_kind { SIGLONGJMP, LONGJMP, UNDERSCORE_LONGJMP };
 
@@ -44,13 +44,6 @@ static void *victim(void *unused)
     return NULL;
 }
 
-static void busy_wait_us(long us)
-{
-    double until = bh_now() + us / 1e6;
-    while (bh_now() < until) {
-    }
-}
-
 int main(int argc, char **argv)
 {
     enum { kTrials = 200 };
@@ -60,28 +53,11 @@ int main(int argc, char **argv)
     kind = strcmp(argv[1], "siglongjmp") == 0 ? SIGLONGJMP
          : strcmp(argv[1], "longjmp") == 0    ? LONGJMP
                                               : UNDERSCORE_LONGJMP;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = jump_out;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGUSR1, &sa, NULL);
-    pthread_barrierattr_t attr;
-    pthread_barrierattr_init(&attr);
-    pthread_barrierattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+    install_handler_without_restart(SIGUSR1, jump_out);
     int jumps = 0;
     for (int trial = 0; trial < kTrials; ++trial) {
-        barrier = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        if (barrier == MAP_FAILED)
-            bh_setup_error("mmap: %s", strerror(errno));
-        if (pthread_barrier_init(barrier, &attr, 2) != 0)
-            bh_setup_error("pthread_barrier_init failed");
-        atomic_store(&victim_started, 0);
-        pthread_t thread;
-        if (pthread_create(&thread, NULL, victim, NULL) != 0)
-            bh_setup_error("pthread_create failed");
-        while (!atomic_load(&victim_started)) {
-        }
-        busy_wait_us(5 + trial % 20); /* land inside the victim's spin */
+        barrier = new_barrier(true, 2);
+        pthread_t thread = start_spinning_victim(victim, &victim_started, barrier, trial);
         bh_phase_set("signal the waiter, whose handler jumps out of the wait");
         pthread_kill(thread, SIGUSR1);
         void *result;

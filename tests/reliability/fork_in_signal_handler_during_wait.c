@@ -15,7 +15,7 @@
 #include "reliability.h"
 #include "barrier_kind.h"
 #include "scratch_unmaps.h"
-#include <limits.h>
+#include "busy_neighbours.h"
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
@@ -25,17 +25,11 @@ static const double CHILD_LIMIT_SECONDS = 2.0;
 
 enum child_status { CHILD_OK, CHILD_UNMAP_FAILED = 10, CHILD_WAIT_NOT_SERIAL };
 
-static pthread_barrier_t *busy;      /* count 2, looped on */
+static struct busy_neighbours busy;  /* its barrier: count 2, of the sub-case's kind */
 static pthread_barrier_t *inherited; /* count 1, process-shared, used by the children */
 static struct scratch scratch;       /* unmapped by the children */
 /* All atomics in this file are seq_cst (C's default): test bookkeeping, where
- * simple beats fast.  stop: main tells the helpers to finish; busy_rounds and
- * unmapper_cycles: counts read after the joins; stop_after: the round after
- * which both barrier threads stop (read by each after every round; the
- * barrier orders the store before the peer's next read). */
-static atomic_int stop;
-static atomic_long busy_rounds, unmapper_cycles;
-static atomic_long stop_after = LONG_MAX;
+ * simple beats fast. */
 
 /* Set by a barrier thread around each of its waits, read by its handler. */
 static __thread volatile sig_atomic_t t_in_wait;
@@ -60,6 +54,12 @@ static int child_body(void)
     return CHILD_OK;
 }
 
+/* The barrier threads' around_wait hook. */
+static void mark_in_wait(bool entering)
+{
+    t_in_wait = entering;
+}
+
 static void fork_in_handler(int sig)
 {
     (void)sig;
@@ -73,43 +73,6 @@ static void fork_in_handler(int sig)
     atomic_store(&fork_was_in_wait, in_wait);
     atomic_store(&forked, 1);
     errno = saved_errno;
-}
-
-static void *busy_participant(void *arg)
-{
-    (void)arg;
-    for (long r = 0;; r++) {
-        t_in_wait = 1;
-        int rc = pthread_barrier_wait(busy);
-        t_in_wait = 0;
-        if (!bh_wait_ok(rc))
-            bh_fail("the busy barrier's wait returned %s", bh_err_name(rc));
-        if (rc == PTHREAD_BARRIER_SERIAL_THREAD) {
-            atomic_fetch_add(&busy_rounds, 1);
-            /* The peer reads stop_after after the next round, so both stop together. */
-            if (atomic_load(&stop) && atomic_load(&stop_after) == LONG_MAX)
-                atomic_store(&stop_after, r + 1);
-        }
-        if (r >= atomic_load(&stop_after))
-            return NULL;
-    }
-}
-
-static void *unmapper(void *arg)
-{
-    (void)arg;
-    char *mine = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (mine == MAP_FAILED)
-        bh_setup_error("mmap failed");
-    while (!atomic_load(&stop)) {
-        char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED || munmap(p, 4096) != 0)
-            bh_fail("the unmapper's mmap/munmap failed");
-        if (mmap(mine, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != mine)
-            bh_fail("the unmapper's mmap(MAP_FIXED) failed");
-        atomic_fetch_add(&unmapper_cycles, 1);
-    }
-    return NULL;
 }
 
 /* Signals `target`, waits for its handler's fork, reaps the child. Returns
@@ -160,19 +123,15 @@ static bool fork_from_handler_of(pthread_t target, int number)
 
 int main(int argc, char **argv)
 {
-    static const char *const cases[] = {"private", "shared", NULL};
-    bool shared = rel_sub_case(argc, argv, cases) == 1;
+    bool shared = rel_shared_sub_case(argc, argv);
     rel_start("setup", 20);
-    busy = new_barrier(shared, 2);
+    pthread_barrier_t *looped_on = new_barrier(shared, 2);
     inherited = new_barrier(true, 1);
     scratch_prepare(&scratch);
     install_handler_without_restart(SIGUSR1, fork_in_handler);
 
-    pthread_t participants[2], unmapper_thread;
-    if (pthread_create(&participants[0], NULL, busy_participant, NULL) != 0 ||
-        pthread_create(&participants[1], NULL, busy_participant, NULL) != 0 ||
-        pthread_create(&unmapper_thread, NULL, unmapper, NULL) != 0)
-        bh_setup_error("pthread_create failed");
+    busy.around_wait = mark_in_wait;
+    busy_neighbours_start(&busy, looped_on);
 
     bh_phase_set("forking from handlers of barrier threads");
     double started = bh_now();
@@ -184,22 +143,18 @@ int main(int argc, char **argv)
              during_wait >= MIN_FORKS_DURING_WAIT))
             break;
         forks++;
-        if (fork_from_handler_of(participants[forks % 2], forks))
+        if (fork_from_handler_of(busy.threads[forks % 2], forks))
             during_wait++;
     }
 
     bh_phase_set("stopping the busy threads");
-    atomic_store(&stop, 1);
-    pthread_join(participants[0], NULL);
-    pthread_join(participants[1], NULL);
-    pthread_join(unmapper_thread, NULL);
+    busy_neighbours_stop(&busy);
     if (forks < MIN_FORKS || during_wait < MIN_FORKS_DURING_WAIT)
         bh_setup_error("only %d forks, %d of them in a handler that interrupted a wait (want >= %d, %d)",
                        forks, during_wait, MIN_FORKS, MIN_FORKS_DURING_WAIT);
-    if (atomic_load(&busy_rounds) < MIN_BACKGROUND || atomic_load(&unmapper_cycles) < MIN_BACKGROUND)
-        bh_setup_error("the background was not busy: %ld barrier rounds, %ld unmap cycles",
-                       atomic_load(&busy_rounds), atomic_load(&unmapper_cycles));
+    busy_neighbours_check(&busy, MIN_BACKGROUND);
     bh_pass("%s: %d forks from signal handlers (%d interrupted a wait) amid %ld rounds and %ld "
             "unmap cycles; every child unmapped, used its inherited barrier and exited promptly",
-            argv[1], forks, during_wait, atomic_load(&busy_rounds), atomic_load(&unmapper_cycles));
+            argv[1], forks, during_wait, atomic_load(&busy.rounds),
+            atomic_load(&busy.unmapper_cycles));
 }

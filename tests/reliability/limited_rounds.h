@@ -48,10 +48,13 @@ static void *limited_thread(void *arg)
     return NULL;
 }
 
-/* Runs the rounds on a barrier of the given kind with `apply` in force;
- * returns the number of rounds.  `apply` and `lift` run on the main thread. */
-static long long limited_rounds(bool shared, void (*apply)(void), void (*lift)(void))
+/* The whole test: reads the sub-case (private | shared), starts the alarm,
+ * runs the rounds on a barrier of that kind with `apply` in force; returns
+ * the number of rounds.  `apply` and `lift` run on the main thread. */
+static long long limited_rounds(int argc, char **argv, void (*apply)(void), void (*lift)(void))
 {
+    bool shared = rel_shared_sub_case(argc, argv);
+    rel_start("setup", 20);
     static struct limited_run run;
     run.barrier = new_barrier(shared, PARTICIPANTS);
     round_check_init(&run.check, PARTICIPANTS);

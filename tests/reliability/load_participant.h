@@ -8,6 +8,7 @@
 
 #include "resource_usage.h"
 #include "round_check.h"
+#include "barrier_kind.h"
 
 struct load_bounds {
     long long max_rounds, min_rounds;
@@ -23,6 +24,7 @@ struct load_run {
     /* Sampled by this process's sampler: `start` after the warm-up round,
      * `end` after the last one. */
     struct resource_usage start, end;
+    double seconds; /* how long the threads ran: set by load_threads_run */
 };
 
 static inline struct load_bounds load_bounds_scaled(long long max_rounds, long long min_rounds,
@@ -68,6 +70,53 @@ static inline long long load_finish(struct load_run *run, const char *what)
     if (rounds <= run->bounds.warmup_round)
         bh_setup_error("%s: the run ended before its warm-up round", what);
     resource_usage_check_flat(run->start, run->end, what);
+    return rounds;
+}
+
+/* Thread bodies for load_threads_run: the sampler and the others. */
+static inline void *load_sampling_thread(void *run)
+{
+    load_participate(run, true);
+    return NULL;
+}
+
+static inline void *load_plain_thread(void *run)
+{
+    load_participate(run, false);
+    return NULL;
+}
+
+/* A whole run in this process: `threads` threads (stacks of `stack_bytes`,
+ * 0 for the default), the first of them the sampler, on a new barrier of the
+ * sub-case's kind (barrier_kind.h); then load_finish and a destroy that must
+ * succeed.  Returns the rounds. */
+static inline long long load_threads_run(struct load_run *run, bool shared, unsigned threads,
+                                         size_t stack_bytes, struct load_bounds bounds,
+                                         const char *what)
+{
+    static struct round_check check;
+    round_check_init(&check, threads);
+    run->barrier = new_barrier(shared, threads);
+    run->check = &check;
+    run->bounds = bounds;
+    run->started = bh_now();
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    if (stack_bytes)
+        pthread_attr_setstacksize(&attr, stack_bytes);
+    pthread_t ids[threads];
+    for (unsigned i = 0; i < threads; i++)
+        if (pthread_create(&ids[i], &attr, i == 0 ? load_sampling_thread : load_plain_thread,
+                           run) != 0)
+            bh_setup_error("pthread_create of thread %u failed", i);
+    for (unsigned i = 0; i < threads; i++)
+        pthread_join(ids[i], NULL);
+    run->seconds = bh_now() - run->started;
+    pthread_attr_destroy(&attr);
+    long long rounds = load_finish(run, what);
+    int rc = pthread_barrier_destroy(run->barrier);
+    if (rc != 0)
+        bh_fail("destroy after the run returned %s", bh_err_name(rc));
     return rounds;
 }
 

@@ -58,8 +58,7 @@ static void wait_for(atomic_int *counter, int target, const char *what)
 
 int main(int argc, char **argv)
 {
-    static const char *const cases[] = {"private", "shared", NULL};
-    bool shared = rel_sub_case(argc, argv, cases) == 1;
+    bool shared = rel_shared_sub_case(argc, argv);
     rel_start("setup", 45);
     pthread_barrier_t *barriers = mmap(NULL, GROUPS * sizeof *barriers, PROT_READ | PROT_WRITE,
                                        (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS, -1, 0);

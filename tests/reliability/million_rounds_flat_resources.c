@@ -8,45 +8,23 @@
  * least 200 000 rounds ran (the report says so).  Sub-case: private |
  * shared.  Soak: 10 million rounds, 250 s. */
 #include "load_participant.h"
-#include "barrier_kind.h"
 
 enum { THREADS = 2 };
 static const long long ROUNDS = 1000000, MIN_ROUNDS = 200000, WARMUP_ROUND = 1000;
 static const double MAX_SECONDS = 25.0;
 
 static struct load_run run;
-static struct round_check check;
-
-static void *participant(void *arg)
-{
-    load_participate(&run, arg != NULL);
-    return NULL;
-}
 
 int main(int argc, char **argv)
 {
-    static const char *const cases[] = {"private", "shared", NULL};
-    bool shared = rel_sub_case(argc, argv, cases) == 1;
+    bool shared = rel_shared_sub_case(argc, argv);
     rel_start("a million rounds", 40);
-    round_check_init(&check, THREADS);
-    run.barrier = new_barrier(shared, THREADS);
-    run.check = &check;
     /* Run to the iteration bound: the time bound only keeps a slow run finite. */
-    run.bounds = load_bounds_scaled(ROUNDS, MIN_ROUNDS, MAX_SECONDS, MAX_SECONDS, WARMUP_ROUND);
-    run.started = bh_now();
-    pthread_t threads[THREADS];
-    for (int i = 0; i < THREADS; i++)
-        if (pthread_create(&threads[i], NULL, participant, i == 0 ? (void *)1 : NULL) != 0)
-            bh_setup_error("pthread_create failed");
-    for (int i = 0; i < THREADS; i++)
-        pthread_join(threads[i], NULL);
-    double seconds = bh_now() - run.started;
-    long long rounds = load_finish(&run, argv[1]);
-    int rc = pthread_barrier_destroy(run.barrier);
-    if (rc != 0)
-        bh_fail("destroy after the run returned %s", bh_err_name(rc));
+    long long rounds = load_threads_run(
+        &run, shared, THREADS, 0,
+        load_bounds_scaled(ROUNDS, MIN_ROUNDS, MAX_SECONDS, MAX_SECONDS, WARMUP_ROUND), argv[1]);
     bh_pass("%s: %lld rounds of %d threads in %.1f s%s, each checked; resident %ld -> %ld KiB, "
-            "descriptors %d -> %d", argv[1], rounds, THREADS, seconds,
+            "descriptors %d -> %d", argv[1], rounds, THREADS, run.seconds,
             rounds < run.bounds.max_rounds ? " (the time bound came first)" : "",
             run.start.resident_kib, run.end.resident_kib, run.start.descriptors,
             run.end.descriptors);

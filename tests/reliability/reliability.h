@@ -45,4 +45,12 @@ static inline int rel_sub_case(int argc, char **argv, const char *const *cases)
     exit(BH_SETUP);
 }
 
+/* The usual sub-case, the barrier's kind: private | shared.  Returns whether
+ * it is shared. */
+static inline bool rel_shared_sub_case(int argc, char **argv)
+{
+    static const char *const cases[] = {"private", "shared", NULL};
+    return rel_sub_case(argc, argv, cases) == 1;
+}
+
 #endif

@@ -17,7 +17,7 @@
 #include "reliability.h"
 #include "barrier_kind.h"
 #include "spawn_rendezvous.h"
-#include <limits.h>
+#include "busy_neighbours.h"
 #include <spawn.h>
 #include <sys/wait.h>
 
@@ -34,18 +34,11 @@ static bool use_vfork;
 static const char *helper_path;
 static int rendezvous_fd;
 static struct spawn_rendezvous *rendezvous;
-static pthread_barrier_t *busy; /* count 2, process-shared, looped on */
+static struct busy_neighbours busy; /* its barrier: count 2, process-shared */
 
 static double started;
-/* seq_cst throughout (C's default): test bookkeeping.  spawns: the spawn
- * count, bounds the run; stop: main tells the helpers to finish;
- * busy_rounds, unmapper_cycles: counts read after the joins; stop_after: the
- * round after which both barrier threads stop (the barrier orders its store
- * before the peer's next read). */
+/* seq_cst (C's default): the spawn count, bounds the run. */
 static atomic_int spawns;
-static atomic_int stop;
-static atomic_long busy_rounds, unmapper_cycles;
-static atomic_long stop_after = LONG_MAX;
 static int spawner_serials[SPAWNERS], spawner_rendezvous[SPAWNERS];
 
 static bool spawning_is_over(void)
@@ -128,43 +121,18 @@ static void spawn_once(enum spawner who)
         bh_fail("spawn #%d: the spawned program: %s", number, helper_failure(WEXITSTATUS(status)));
 }
 
-static void *busy_participant(void *arg)
+/* Participant 0 spawns every SPAWN_EVERY rounds, the unmapper every
+ * SPAWN_EVERY cycles. */
+static void spawn_after_round(int index, long round)
 {
-    const bool spawner = arg != NULL;
-    for (long r = 0;; r++) {
-        int rc = pthread_barrier_wait(busy);
-        if (!bh_wait_ok(rc))
-            bh_fail("the busy barrier's wait returned %s", bh_err_name(rc));
-        if (rc == PTHREAD_BARRIER_SERIAL_THREAD) {
-            atomic_fetch_add(&busy_rounds, 1);
-            /* The peer reads stop_after after the next round, so both stop together. */
-            if (atomic_load(&stop) && atomic_load(&stop_after) == LONG_MAX)
-                atomic_store(&stop_after, r + 1);
-        }
-        if (r >= atomic_load(&stop_after))
-            return NULL;
-        if (spawner && r % SPAWN_EVERY == 0 && !atomic_load(&stop))
-            spawn_once(PARTICIPANT_SPAWNER);
-    }
+    if (index == 0 && round % SPAWN_EVERY == 0 && !atomic_load(&busy.stop))
+        spawn_once(PARTICIPANT_SPAWNER);
 }
 
-static void *unmapper(void *arg)
+static void spawn_after_cycle(long cycle)
 {
-    (void)arg;
-    char *mine = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (mine == MAP_FAILED)
-        bh_setup_error("mmap failed");
-    for (long cycle = 0; !atomic_load(&stop); cycle++) {
-        char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED || munmap(p, 4096) != 0)
-            bh_fail("the unmapper's mmap/munmap failed");
-        if (mmap(mine, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != mine)
-            bh_fail("the unmapper's mmap(MAP_FIXED) failed");
-        atomic_fetch_add(&unmapper_cycles, 1);
-        if (cycle % SPAWN_EVERY == 0)
-            spawn_once(UNMAPPER_SPAWNER);
-    }
-    return NULL;
+    if (cycle % SPAWN_EVERY == 0)
+        spawn_once(UNMAPPER_SPAWNER);
 }
 
 static void prepare_rendezvous(void)
@@ -193,23 +161,19 @@ int main(int argc, char **argv)
     helper_path = argv[2];
     rel_start("setup", 20);
     prepare_rendezvous();
-    busy = new_barrier(true, 2);
+    pthread_barrier_t *looped_on = new_barrier(true, 2);
 
     started = bh_now();
-    pthread_t threads[3];
-    if (pthread_create(&threads[0], NULL, busy_participant, (void *)1) != 0 ||
-        pthread_create(&threads[1], NULL, busy_participant, NULL) != 0 ||
-        pthread_create(&threads[2], NULL, unmapper, NULL) != 0)
-        bh_setup_error("pthread_create failed");
+    busy.after_round = spawn_after_round;
+    busy.after_cycle = spawn_after_cycle;
+    busy_neighbours_start(&busy, looped_on);
 
     bh_phase_set("spawning while other threads wait, unmap and spawn");
     while (!spawning_is_over())
         spawn_once(MAIN_SPAWNER);
 
     bh_phase_set("stopping the busy threads");
-    atomic_store(&stop, 1);
-    for (int i = 0; i < 3; i++)
-        pthread_join(threads[i], NULL);
+    busy_neighbours_stop(&busy);
 
     bh_phase_set("checking");
     for (int i = 0; i < SPAWNERS; i++) {
@@ -220,9 +184,7 @@ int main(int argc, char **argv)
     }
     if (atomic_load(&spawns) < MIN_SPAWNS)
         bh_setup_error("only %d spawns (want >= %d)", atomic_load(&spawns), MIN_SPAWNS);
-    if (atomic_load(&busy_rounds) < MIN_BACKGROUND || atomic_load(&unmapper_cycles) < MIN_BACKGROUND)
-        bh_setup_error("the background was not busy: %ld barrier rounds, %ld unmap cycles",
-                       atomic_load(&busy_rounds), atomic_load(&unmapper_cycles));
+    busy_neighbours_check(&busy, MIN_BACKGROUND);
     for (int i = 0; i < SPAWNERS; i++) {
         int rc = pthread_barrier_destroy(&rendezvous->barrier[i]);
         if (rc != 0)
@@ -232,6 +194,6 @@ int main(int argc, char **argv)
             "unmapper) amid %ld process-shared rounds and %ld unmap cycles; each unmapped, met its "
             "spawner at an inherited barrier and exited", argv[1], atomic_load(&spawns),
             spawner_rendezvous[MAIN_SPAWNER], spawner_rendezvous[PARTICIPANT_SPAWNER],
-            spawner_rendezvous[UNMAPPER_SPAWNER], atomic_load(&busy_rounds),
-            atomic_load(&unmapper_cycles));
+            spawner_rendezvous[UNMAPPER_SPAWNER], atomic_load(&busy.rounds),
+            atomic_load(&busy.unmapper_cycles));
 }

@@ -57,10 +57,7 @@ static void lift_limit(void)
 
 int main(int argc, char **argv)
 {
-    static const char *const cases[] = {"private", "shared", NULL};
-    bool shared = rel_sub_case(argc, argv, cases) == 1;
-    rel_start("setup", 20);
-    long long rounds = limited_rounds(shared, apply_limit, lift_limit);
+    long long rounds = limited_rounds(argc, argv, apply_limit, lift_limit);
     bh_pass("%s: %lld rounds of %d threads with a wrapped unmap each, under RLIMIT_AS = %ld KiB "
             "(current use + %d KiB; 1 MiB mmap and malloc failed)", argv[1], rounds, PARTICIPANTS,
             limit_bytes / 1024, SLACK_BYTES / 1024);

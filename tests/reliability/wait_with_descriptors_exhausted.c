@@ -54,10 +54,7 @@ static void release_descriptors(void)
 
 int main(int argc, char **argv)
 {
-    static const char *const cases[] = {"private", "shared", NULL};
-    bool shared = rel_sub_case(argc, argv, cases) == 1;
-    rel_start("setup", 20);
-    long long rounds = limited_rounds(shared, exhaust_descriptors, release_descriptors);
+    long long rounds = limited_rounds(argc, argv, exhaust_descriptors, release_descriptors);
     bh_pass("%s: %lld rounds of %d threads with a wrapped unmap each, with all %ld descriptors in "
             "use (%d of them /dev/null; open, pipe and eventfd failed with EMFILE)", argv[1], rounds,
             PARTICIPANTS, (long)limit_in_force, filler_count);
