@@ -25,7 +25,6 @@ namespace {
 
 // Written only by configure_diagnostics(), before any thread can wait, and
 // read plainly afterwards: constant after load, like the wait policy.
-constinit DiagnosticsConfig g_config;
 // The stats path, copied out of the environment (a later setenv may free it).
 constinit char g_stats_path[PATH_MAX];
 constinit bool g_stats_to_file = false;
@@ -42,7 +41,7 @@ void warn(const char* variable, const char* value, const char* problem) {
 
 void configure_stats(const char* value) {
   if (value == nullptr || value[0] == '\0' || (value[0] == '0' && value[1] == '\0')) return;
-  g_config.stats = true;
+  g_diagnostics_config.stats = true;
   if (value[0] == '1' && value[1] == '\0') return;  // stderr
   size_t length = 0;
   while (value[length] != '\0') ++length;
@@ -62,12 +61,14 @@ void configure_watchdog(const char* value) {
          "is not a number of seconds (like 2 or 0.5); the watchdog is off");
     return;
   }
-  g_config.watchdog_ns = nanoseconds;
+  g_diagnostics_config.watchdog_ns = nanoseconds;
 }
 
 }  // namespace
 
-const DiagnosticsConfig& diagnostics_config() { return g_config; }
+// Constant after configure_diagnostics(), which runs in the preload
+// constructor before any thread can wait.
+constinit DiagnosticsConfig g_diagnostics_config;
 
 void configure_diagnostics() {
   configure_stats(getenv("BARRIER_SHIM_STATS"));

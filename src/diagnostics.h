@@ -19,8 +19,10 @@ struct DiagnosticsConfig {
   uint64_t watchdog_ns = 0;    // BARRIER_SHIM_WATCHDOG in ns; 0 = off
 };
 
-// Constant after configure_diagnostics(); all-off before it.
-const DiagnosticsConfig& diagnostics_config();
+// Constant after configure_diagnostics(); all-off before it. Inline, so that
+// the wait's check is one load of a global, not a call.
+extern DiagnosticsConfig g_diagnostics_config;
+inline const DiagnosticsConfig& diagnostics_config() { return g_diagnostics_config; }
 
 // Reads BARRIER_SHIM_STATS and BARRIER_SHIM_WATCHDOG. Called once from the
 // preload constructor; not async-signal-safe (getenv).
