@@ -106,11 +106,4 @@ void reset_diagnostics_in_child_after_fork() {
   watchdog_claims_reset();
 }
 
-uint64_t monotonic_ns() {
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);  // vDSO on Linux: no system call
-  return static_cast<uint64_t>(now.tv_sec) * kNanosecondsPerSecond +
-         static_cast<uint64_t>(now.tv_nsec);
-}
-
 }  // namespace bshim

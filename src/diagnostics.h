@@ -12,6 +12,8 @@
 
 #include <cstdint>
 
+#include "monotonic_clock.h"
+
 namespace bshim {
 
 struct DiagnosticsConfig {
@@ -65,7 +67,5 @@ struct StuckWait {
 bool watchdog_report_stuck(const StuckWait& wait);
 void watchdog_report_completed(const StuckWait& wait);
 
-// CLOCK_MONOTONIC in ns (vDSO; async-signal-safe).
-uint64_t monotonic_ns();
 
 }  // namespace bshim

@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "environment.h"
+
 namespace bshim {
 namespace {
 
@@ -23,13 +25,6 @@ std::atomic<uint32_t> g_joined_plus_one[kJoinedTableSize];
 
 // The set this thread last joined or found joined, + 1: one compare per wait.
 __thread uint32_t t_joined_cache __attribute__((tls_model("initial-exec")));
-
-uint64_t parse_positive(const char* text) {
-  if (text == nullptr || *text == '\0') return 0;
-  char* end = nullptr;
-  const unsigned long long value = std::strtoull(text, &end, 10);
-  return *end == '\0' ? value : 0;
-}
 
 bool recorded_as_joined(uint32_t plus_one) {
   for (const std::atomic<uint32_t>& entry : g_joined_plus_one) {
@@ -74,7 +69,7 @@ const RobustConfig& robust_config() { return g_robust_config; }
 void configure_robust_mode() {
   const char* robust = std::getenv("BARRIER_SHIM_ROBUST");
   g_robust_config.enabled = robust != nullptr && robust[0] == '1' && robust[1] == '\0';
-  const uint64_t bound_ms = parse_positive(std::getenv("BARRIER_SHIM_ROBUST_MS"));
+  const uint64_t bound_ms = environment_number_or("BARRIER_SHIM_ROBUST_MS", 0);
   if (bound_ms != 0 && bound_ms <= 3'600'000) {
     g_robust_config.bound_ns = bound_ms * 1'000'000;
     const uint64_t quarter = g_robust_config.bound_ns / 4;

@@ -2,10 +2,10 @@
 
 #include <sched.h>
 
-#include <cstdlib>
-#include <ctime>
 
 #include "cpu_relax.h"
+#include "environment.h"
+#include "monotonic_clock.h"
 
 namespace bshim {
 namespace {
@@ -27,12 +27,6 @@ constinit WaitPolicy g_policy{
     kDefaultYields,
 };
 
-uint64_t now_ns() {
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return static_cast<uint64_t>(now.tv_sec) * 1'000'000'000ULL + now.tv_nsec;
-}
-
 // Median-free but robust enough: the fastest of a few short runs, so that a
 // preemption during calibration does not inflate the estimate.
 uint64_t measure_relax_ns() {
@@ -40,21 +34,13 @@ uint64_t measure_relax_ns() {
   constexpr int kIterations = 2000;
   uint64_t best = UINT64_MAX;
   for (int run = 0; run < kRuns; ++run) {
-    const uint64_t start = now_ns();
+    const uint64_t start = monotonic_ns();
     for (int i = 0; i < kIterations; ++i) cpu_relax();
-    const uint64_t elapsed = now_ns() - start;
+    const uint64_t elapsed = monotonic_ns() - start;
     if (elapsed < best) best = elapsed;
   }
   const uint64_t per_iteration = best / kIterations;
   return per_iteration == 0 ? 1 : per_iteration;
-}
-
-uint64_t env_or(const char* name, uint64_t fallback) {
-  const char* text = getenv(name);
-  if (text == nullptr || *text == '\0') return fallback;
-  char* end = nullptr;
-  const unsigned long long value = strtoull(text, &end, 10);
-  return (end != nullptr && *end == '\0') ? value : fallback;
 }
 
 }  // namespace
@@ -63,16 +49,16 @@ const WaitPolicy& wait_policy() { return g_policy; }
 
 void configure_wait_policy() {
   const uint64_t relax_ns = measure_relax_ns();
-  const uint64_t min_ns = env_or("BARRIER_SHIM_SPIN_MIN_NS", kDefaultMinSpinNs);
-  const uint64_t max_ns = env_or("BARRIER_SHIM_SPIN_MAX_NS", kDefaultMaxSpinNs);
-  uint64_t initial_ns = env_or("BARRIER_SHIM_SPIN_NS", kDefaultSpinNs);
+  const uint64_t min_ns = environment_number_or("BARRIER_SHIM_SPIN_MIN_NS", kDefaultMinSpinNs);
+  const uint64_t max_ns = environment_number_or("BARRIER_SHIM_SPIN_MAX_NS", kDefaultMaxSpinNs);
+  uint64_t initial_ns = environment_number_or("BARRIER_SHIM_SPIN_NS", kDefaultSpinNs);
   if (initial_ns < min_ns) initial_ns = min_ns;
   if (initial_ns > max_ns) initial_ns = max_ns;
   g_policy.min_spin_iterations = iterations_for(min_ns, relax_ns);
   g_policy.max_spin_iterations = iterations_for(max_ns < min_ns ? min_ns : max_ns, relax_ns);
   g_policy.initial_spin_iterations = iterations_for(initial_ns, relax_ns);
   g_policy.yield_iterations =
-      static_cast<uint32_t>(env_or("BARRIER_SHIM_YIELDS", kDefaultYields));
+      static_cast<uint32_t>(environment_number_or("BARRIER_SHIM_YIELDS", kDefaultYields));
 }
 
 uint32_t next_spin_budget(uint32_t budget, uint32_t spun, bool satisfied_by_spin) {

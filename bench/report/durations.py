@@ -31,8 +31,4 @@ def spread_cell(spread):
 
 
 def ratio(value):
-    if value >= 100:
-        return f"{value:.0f}×"
-    if value >= 10:
-        return f"{value:.1f}×"
-    return f"{value:.2f}×"
+    return f"{number(value)}×"
