@@ -4,7 +4,7 @@
 // compat GLIBC_2.2.5 / GLIBC_2.3.3 (design-facts 2.2).
 #include <pthread.h>
 
-#include "barrier.h"
+#include "barrier/barrier.h"
 
 #define BSHIM_EXPORT extern "C" __attribute__((visibility("default")))
 

@@ -17,7 +17,7 @@
 #include <cstdint>
 
 #include "real_functions.h"
-#include "unmap_lock.h"
+#include "unmap_lock/unmap_lock.h"
 
 namespace bshim_preload {
 namespace {

@@ -16,7 +16,7 @@
 #include <cstdarg>
 
 #include "real_functions.h"
-#include "unmap_lock.h"
+#include "unmap_lock/unmap_lock.h"
 
 #define BSHIM_EXPORT extern "C" __attribute__((visibility("default")))
 

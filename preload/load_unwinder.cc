@@ -6,7 +6,7 @@
 
 #include <dlfcn.h>
 
-#include "unwinder.h"
+#include "diagnostics/unwinder.h"
 
 namespace bshim_preload {
 namespace {

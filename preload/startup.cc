@@ -4,15 +4,15 @@
 
 #include <cstdlib>
 
-#include "backtrace_writer.h"
-#include "diagnostics.h"
-#include "diagnostics_internal.h"
+#include "diagnostics/backtrace_writer.h"
+#include "contract/diagnostic_hooks.h"
+#include "diagnostics/diagnostics_internal.h"
 #include "load_unwinder.h"
 #include "real_functions.h"
-#include "robust_membership.h"
-#include "tool_annotations.h"
-#include "unmap_lock.h"
-#include "wait_policy.h"
+#include "robust/robust_membership.h"
+#include "barrier/tool_annotations.h"
+#include "unmap_lock/unmap_lock.h"
+#include "barrier/wait_policy.h"
 
 namespace {
 

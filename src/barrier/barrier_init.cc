@@ -1,0 +1,132 @@
+// pthread_barrier_init, pthread_barrier_destroy: everything that can fail
+// happens here, never in wait.
+#include <cerrno>
+
+#include "barrier/barrier.h"
+#include "barrier/barrier_attr.h"
+#include "barrier/barrier_object_access.h"
+#include "os/mapping_kind.h"
+#include "robust/robust_membership.h"
+#include "barrier/tool_annotations.h"
+#include "unmap_lock/unmap_lock.h"
+#include "barrier/wait_policy.h"
+
+namespace bshim {
+
+int barrier_init(pthread_barrier_t* barrier, const pthread_barrierattr_t* attr,
+                 unsigned count) {
+  if (barrier == nullptr ||
+      reinterpret_cast<uintptr_t>(barrier) % alignof(uint64_t) != 0) {
+    return EINVAL;
+  }
+  if (count == 0 || count > kMaxCount) return EINVAL;
+  bool process_shared = false;
+  if (attr != nullptr && !decode_barrierattr(attr, &process_shared)) return EINVAL;
+  // For race detectors: the 32 bytes are the shim's atomic words until
+  // destroy (tool_annotations.h).
+  announce_internal_memory(barrier, sizeof(*barrier));
+
+  BarrierObject* object = as_object(barrier);
+  // relaxed: only the round number is used, to pick a different one below.
+  const uint64_t old_state = object->state.load(std::memory_order_relaxed);
+  BarrierConstants old{};
+  const bool was_live = load_live_barrier(barrier, &old);
+  // POSIX leaves init over a barrier in use undefined; we refuse it rather
+  // than strand the threads blocked in it. A broken robust barrier may be
+  // initialised again: its blocked survivors (told within the bound, or
+  // soon) see the round jump and answer EOWNERDEAD.
+  const bool was_broken = was_live && is_robust(old) && (old_state & kBrokenBit) != 0;
+  if (was_live && arrivals_of(old_state) != 0 && !was_broken) return EBUSY;
+
+  uint32_t flags = process_shared ? kFlagProcessShared : 0;
+  if (count <= usable_cpu_count()) flags |= kFlagSpin;
+  const uintptr_t address = reinterpret_cast<uintptr_t>(barrier);
+  const int old_slot = was_live ? wake_slot_index(old.flags) : -1;
+  // A round number other than the memory's old one: a straggler of a
+  // previous barrier at this address sees its round as over.
+  // After a break, far ahead instead, so that the broken round's stragglers
+  // answer EOWNERDEAD rather than "completed" (barrier_layout.h).
+  uint32_t first_round = was_broken ? round_after_break(round_of(old_state))
+                                    : next_round(round_of(old_state));
+  // A process-shared barrier in a private mapping (the heap, a stack, a
+  // MAP_PRIVATE page) can only ever be shared by this process's threads, so it
+  // gets the private path too, and with it safety against free() of large
+  // blocks, which glibc unmaps behind every interposer's back.
+  const bool use_wake_slot =
+      !process_shared || mapping_kind_of(barrier) == MappingKind::kPrivate;
+  // Robust mode needs other processes to die on it: process-shared barriers
+  // in shared memory only (robust_membership.h).
+  uint32_t robust_semaphore = 0;
+  if (process_shared && !use_wake_slot && robust_config().enabled) {
+    // The one thing that can fail, done before the object is touched.
+    const int error = create_membership(&robust_semaphore);
+    if (error != 0) return error;
+    flags |= kFlagRobust;
+  }
+  if (was_live && is_robust(old)) remove_membership(old.robust_semaphore);
+  if (use_wake_slot) {
+    // Finds the slot this address already owns, if any, or claims one; no
+    // slot means the object wait path (slower, not proof against releases
+    // that no interposer sees: see README).
+    const int slot = claim_wake_slot(address);
+    if (slot >= 0) {
+      flags = flags_with_wake_slot(flags, slot);
+      // Start at the slot's open round, so that waiters (who wait for the
+      // slot to pass their round) and the slot agree, and the slot never has
+      // to move back under a straggler of its previous owner. relaxed: the
+      // slot only moves forward, and any value it held serves.
+      first_round = wake_slot(slot).open_round.load(std::memory_order_relaxed);
+      // A new barrier starts from the initial spin budget. relaxed: a hint.
+      wake_slot(slot).spin_budget.store(0, std::memory_order_relaxed);
+      wake_slot(slot).yield_budget.store(0, std::memory_order_relaxed);
+    }
+  } else if (old_slot >= 0) {
+    release_wake_slot(old_slot, address);
+  }
+
+  // relaxed: published by the release store of `state` below and, for other
+  // threads, by whatever hands them the barrier.
+  object->count.store(count, std::memory_order_relaxed);
+  object->flags.store(flags, std::memory_order_relaxed);
+  object->robust_semaphore.store(robust_semaphore, std::memory_order_relaxed);
+  object->unused20.store(0, std::memory_order_relaxed);
+  object->check.store(integrity_check(count, flags, robust_semaphore),
+                      std::memory_order_relaxed);
+  // Sleepers bit clear: no sleeper's expected futex value (which has the bit
+  // set) matches. release: orders the constant fields before it.
+  object->state.store(state_for_round(first_round), std::memory_order_release);
+  return 0;
+}
+
+int barrier_destroy(pthread_barrier_t* barrier) {
+  BarrierConstants constants;
+  if (!load_live_barrier(barrier, &constants)) return EINVAL;
+  BarrierObject* object = as_object(barrier);
+  // acquire: pairs with the release of the last completed round, so the
+  // arrivals we read are at least that round's reset.
+  const uint64_t state = object->state.load(std::memory_order_acquire);
+  const bool broken = is_robust(constants) && (state & kBrokenBit) != 0;
+  if (arrivals_of(state) != 0 && !broken) {
+    return EBUSY;  // someone is blocked in an incomplete round: leave it be
+  }
+  // From here on wait and destroy answer EINVAL, and pollers stop polling.
+  object->check.store(0, std::memory_order_relaxed);
+  const int slot = wake_slot_index(constants.flags);
+  if (slot >= 0) {
+    // Private waiters never read the object after arriving: nothing to wait for.
+    release_wake_slot(slot, reinterpret_cast<uintptr_t>(barrier));
+  } else {
+    // Object wait path: waiters of this process may still be reading the
+    // object inside their exit windows. Taking the unmap side waits them out;
+    // once it is ours, no thread of this process touches the object again.
+    UnmapSection wait_out_exit_windows;
+  }
+  // Sleepers of other processes that still re-check a broken barrier read
+  // the state word, which keeps its broken bit: they answer EOWNERDEAD.
+  if (is_robust(constants)) remove_membership(constants.robust_semaphore);
+  // No waiter of this process reads the object any more: the program's again.
+  announce_user_memory(barrier, sizeof(*barrier));
+  return 0;
+}
+
+}  // namespace bshim

@@ -1,0 +1,377 @@
+// The object wait path: process-shared barriers, and private barriers that
+// found no free wake slot.
+//
+// Waiters of another process may complete the round, so the only place to
+// learn about it is the object. Two rules keep every access to it safe:
+//  1. From before its arrival until it either sees the release or has set the
+//     sleepers bit, a waiter holds an exit window of this process's unmap
+//     lock: munmap, mmap(MAP_FIXED), mremap, shmdt and destroy in this process
+//     wait for it. The window is bounded (spin budget, then a CAS), so they
+//     wait at most that long; a waiter asleep in an incomplete round holds
+//     nothing.
+//  2. A sleeper never reads the object in user space again. The kernel reads
+//     the futex word for it: EAGAIN means the word changed (only the release
+//     changes it once the sleepers bit is set), EFAULT means the page is gone
+//     (legal only after the round completed), EINTR waits again. A wake (0)
+//     normally comes from this round's completer (the wake bit alternates per
+//     round), and a timeout comes periodically; after either, the sleeper
+//     re-reads the object through the kernel (read_without_fault.h), because
+//     a late wake of an earlier round can reach it when more threads than
+//     `count` use the barrier or after re-init, and because memory reused
+//     with the very same 4 bytes at offset 4 would otherwise hold it for ever.
+// The completer holds an exit window from before its arrival until its wake
+// has been issued, so its own process cannot unmap the page under the wake
+// (a shared-futex wake on an unmapped page fails, and the sleepers of other
+// processes would never wake: glibc's pshared destroy hang, design-facts 1.2).
+//
+// Robust barriers (robust_membership.h) add one way for a round to end: a
+// sleeper that finds a participant process dead sets the broken bit in an
+// open round and wakes everyone, and every waiter of that round, and every
+// later one, returns EOWNERDEAD. The completer releases with a CAS that fails
+// on the bit, so each round either completes or breaks, never both.
+#include <pthread.h>
+#include <sched.h>
+
+#include <ctime>
+
+#include "barrier/arrive.h"
+#include "robust/break_round.h"
+#include "os/cpu_relax.h"
+#include "os/futex.h"
+#include "os/read_without_fault.h"
+#include "robust/robust_membership.h"
+#include "barrier/stuck_wait_watch.h"
+#include "unmap_lock/unmap_lock.h"
+#include "barrier/wait_paths.h"
+#include "barrier/wait_policy.h"
+
+namespace bshim {
+namespace {
+
+// This thread's adaptive spin budget for object-path waits (wait_policy.h);
+// 0 until its first adjustment.
+__thread uint32_t t_spin_budget __attribute__((tls_model("initial-exec")));
+// Likewise the yield budget, stored plus 1 (0: not adjusted yet).
+__thread uint32_t t_yield_budget __attribute__((tls_model("initial-exec")));
+
+// First and longest interval between a sleeper's re-checks (rule 2). Short
+// enough that a sleeper stranded on reused memory notices within a second,
+// long enough that a thread blocked for hours costs nothing measurable.
+constexpr uint64_t kFirstRecheckNs = 1'000'000;       // 1 ms
+constexpr uint64_t kLongestRecheckNs = 1'000'000'000;  // 1 s
+
+// Where a waiter's round stands. kGone: the memory is no longer mapped here.
+enum class Round { kOpen, kReleased, kBroken, kGone };
+
+// From a state word and check read together. A round that moved on was
+// released for this waiter, even if a later round broke, unless it jumped
+// the way only init over a broken barrier makes it jump; a robust round
+// broken before it completed stays broken even after destroy (destroy keeps
+// the state word); otherwise memory that no longer holds this barrier
+// (destroyed, overwritten, re-initialised) means the round is over.
+Round classify(const BarrierConstants& constants, uint32_t round, uint64_t state,
+               uint64_t check) {
+  if (round_of(state) != round) {
+    return is_robust(constants) && round_jumped_after_break(round_of(state), round)
+               ? Round::kBroken
+               : Round::kReleased;
+  }
+  if (is_robust(constants) && (state & kBrokenBit) != 0) return Round::kBroken;
+  if (check != expected_check(constants)) return Round::kReleased;
+  return Round::kOpen;
+}
+
+// The same, from the object itself: only inside an exit window.
+Round classify_in_window(const BarrierObject* object, const BarrierConstants& constants,
+                         uint32_t round) {
+  // acquire: a released round carries the writes of every participant,
+  // published by the completer's release. relaxed (check): a hint to stop
+  // polling, see still_same_barrier().
+  const uint64_t state = object->state.load(std::memory_order_acquire);
+  return classify(constants, round, state, object->check.load(std::memory_order_relaxed));
+}
+
+// The same, through the kernel, so an unmapped page answers "released"
+// instead of faulting (rule 2).
+Round classify_without_fault(const BarrierObject* object, const BarrierConstants& constants,
+                             uint32_t round, FutexScope scope) {
+  uint64_t copy[sizeof(BarrierObject) / sizeof(uint64_t)];
+  switch (read_without_fault(object, copy, sizeof(copy))) {
+    case FaultFreeRead::kUnmapped:
+      return Round::kGone;
+    case FaultFreeRead::kCopied:
+      // copy[0] is the state word, copy[3] the check (barrier_layout.h).
+      return classify(constants, round, copy[0], copy[3]);
+    case FaultFreeRead::kUnavailable:
+      break;
+  }
+  // No process_vm_readv: compare the futex word alone, with a deadline
+  // already past (ETIMEDOUT = still equal). It cannot see the broken bit
+  // (low half); breakers wake every sleeper, and without the bit a woken
+  // sleeper just sleeps again until the next membership check finds the
+  // death once more.
+  const struct timespec past = {0, 0};
+  return futex_wait_bitset_until(round_futex_word(object), sleeping_futex_value(round),
+                                 wake_bit_for(round), scope, past) == ETIMEDOUT
+             ? Round::kOpen
+             : Round::kReleased;
+}
+
+// How the bounded phase inside the exit window ended.
+enum class Armed { kReleasedWhileSpinning, kReleasedWhileYielding, kBroken, kMustSleep };
+
+Armed from_round(Round round, Armed released_as) {
+  return round == Round::kBroken ? Armed::kBroken : released_as;
+}
+
+// Inside the exit window: spin, yield, then set the sleepers bit. Returns
+// how the round ended if it did first, kMustSleep if the bit is set and the
+// caller must sleep.
+Armed arm_sleep_unless_over(BarrierObject* object, const BarrierConstants& constants,
+                            uint32_t round) {
+  const WaitPolicy& policy = wait_policy();
+  const UnmapLock& lock = process_unmap_lock();
+  if ((constants.flags & kFlagSpin) != 0) {
+    // The adaptive budget is per thread here: the object may be shared with
+    // other processes, and waiters must not write it after arriving.
+    const uint32_t budget =
+        t_spin_budget != 0 ? t_spin_budget : policy.initial_spin_iterations;
+    uint32_t spun = 0;
+    Round seen = Round::kOpen;
+    for (; spun < budget && !lock.unmapper_waiting(); ++spun) {
+      seen = classify_in_window(object, constants, round);
+      if (seen != Round::kOpen) break;
+      cpu_relax();
+    }
+    t_spin_budget = next_spin_budget(budget, spun, seen != Round::kOpen);
+    if (seen != Round::kOpen) return from_round(seen, Armed::kReleasedWhileSpinning);
+  }
+  const uint32_t yield_budget =
+      t_yield_budget != 0 ? t_yield_budget - 1 : policy.yield_iterations;
+  const uint32_t yields =
+      yields_before_sleeping((constants.flags & kFlagSpin) != 0, t_spin_budget, yield_budget);
+  for (uint32_t i = 0; i < yields && !lock.unmapper_waiting(); ++i) {
+    const Round seen = classify_in_window(object, constants, round);
+    if (seen != Round::kOpen) {
+      t_yield_budget = next_yield_budget(yield_budget, true) + 1;
+      return from_round(seen, Armed::kReleasedWhileYielding);
+    }
+    sched_yield();
+  }
+  if (yields != 0) t_yield_budget = next_yield_budget(yield_budget, false) + 1;
+  // acquire: see classify_in_window.
+  uint64_t state = object->state.load(std::memory_order_acquire);
+  for (;;) {
+    const Round seen =
+        classify(constants, round, state, object->check.load(std::memory_order_relaxed));
+    if (seen != Round::kOpen) return from_round(seen, Armed::kReleasedWhileYielding);
+    if ((state & kSleepersBit) != 0) return Armed::kMustSleep;  // another sleeper set it
+    // acquire: a failed CAS may have seen the release and must carry its
+    // writes. The completer's exchange or CAS sees the bit through the
+    // modification order of `state` alone, so success needs nothing stronger.
+    if (object->state.compare_exchange_weak(state, state | kSleepersBit,
+                                            std::memory_order_acquire)) {
+      return Armed::kMustSleep;
+    }
+  }
+}
+
+// Switches this thread to deferred cancellation for its lifetime and back
+// to what it was. pthread_barrier_wait is no cancellation point, so a pending
+// request acts only when asynchronous cancellation is restored.
+class AsyncCancellationDeferred {
+ public:
+  AsyncCancellationDeferred() { pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, &previous_); }
+  ~AsyncCancellationDeferred() {
+    if (previous_ != PTHREAD_CANCEL_DEFERRED) pthread_setcanceltype(previous_, nullptr);
+  }
+  AsyncCancellationDeferred(const AsyncCancellationDeferred&) = delete;
+  AsyncCancellationDeferred& operator=(const AsyncCancellationDeferred&) = delete;
+
+ private:
+  int previous_ = PTHREAD_CANCEL_DEFERRED;
+};
+
+// A sleeper of a robust barrier found a participant dead: break the round
+// unless it completed first, and wake every sleeper of the barrier. A round
+// whose arrivals are all in has a completer between its arrival and its
+// release: unless `full_round_seen_dead` says this is the second interval in
+// a row that finds it so, give it one more interval (it may be alive and only
+// slow), and set *full_round_seen_dead.
+Round break_round(BarrierObject* object, const BarrierConstants& constants, uint32_t round,
+                  FutexScope scope, bool* full_round_seen_dead) {
+  AsyncCancellationDeferred no_cancellation_inside_the_window;
+  // Rule 1 again: this sleeper is about to touch the object in user space.
+  ExitWindow window;
+  // seq_cst: the window's count is seen by any unmapper whose read of it
+  // comes after the kernel read below in the single total order (the window
+  // opens relaxed; arrivals order it by happens-before, but this one opens
+  // after the arrival). A full fence on x86-64 already; explicit for others.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  // The round was open a moment ago; if it still is, nobody may release the
+  // memory before this thread returns. If a sibling already returned from a
+  // completed or broken round, the kernel read says so without a fault.
+  const Round seen = classify_without_fault(object, constants, round, scope);
+  if (seen != Round::kOpen) return seen;
+  // acquire: if the round completed meanwhile, its writes come with it.
+  const uint64_t state = object->state.load(std::memory_order_acquire);
+  if (round_of(state) == round && arrivals_of(state) >= constants.count &&
+      !*full_round_seen_dead) {
+    *full_round_seen_dead = true;
+    return Round::kOpen;
+  }
+  if (!break_open_round(object, round)) return Round::kReleased;
+  wake_everyone_after_break(object, scope);
+  return Round::kBroken;
+}
+
+// Rule 2: sleeps until the round is released (0) or broken (EOWNERDEAD).
+int sleep_until_round_over(BarrierObject* object, const BarrierConstants& constants,
+                           uint32_t round, FutexScope scope, WaitRecord* record) {
+  const uint32_t* futex_word = round_futex_word(object);
+  StuckWaitWatch watch(*record, constants, round);
+  const bool robust = is_robust(constants);
+  const uint64_t longest =
+      robust && robust_config().check_interval_ns < kLongestRecheckNs
+          ? robust_config().check_interval_ns
+          : kLongestRecheckNs;
+  uint64_t recheck_ns = kFirstRecheckNs;
+  auto next_deadline = [&] {
+    uint64_t sleep_ns = recheck_ns;
+    if (watch.active() && watch.next_sleep_ns() < sleep_ns) sleep_ns = watch.next_sleep_ns();
+    return deadline_after(sleep_ns);
+  };
+  struct timespec deadline = next_deadline();
+  Round seen = Round::kOpen;
+  bool full_round_seen_dead = false;
+  for (;;) {
+    const int result = futex_wait_bitset_until(futex_word, sleeping_futex_value(round),
+                                               wake_bit_for(round), scope, deadline);
+    if (result == EINTR) continue;  // a handler ran: same deadline
+    if (result != 0 && result != ETIMEDOUT) {
+      // EAGAIN (the word changed: only the release changes it once the
+      // sleepers bit is set) or EFAULT (unmapped): over. Broken, or released?
+      seen = robust ? classify_without_fault(object, constants, round, scope)
+                    : Round::kReleased;
+      if (seen == Round::kOpen) seen = Round::kReleased;
+      break;
+    }
+    seen = classify_without_fault(object, constants, round, scope);
+    if (seen != Round::kOpen) break;
+    if (result == ETIMEDOUT) {
+      watch.on_wake_up();
+      if (robust && membership_lost_a_member(constants.robust_semaphore)) {
+        seen = break_round(object, constants, round, scope, &full_round_seen_dead);
+        if (seen != Round::kOpen) break;
+      }
+      recheck_ns = recheck_ns < longest / 2 ? recheck_ns * 2 : longest;
+      deadline = next_deadline();
+    }
+  }
+  // The kernel's wake and wait paths are full barriers, but say what we rely
+  // on: writes made before the completer's release are visible after this.
+  std::atomic_thread_fence(std::memory_order_acquire);
+  // Memory gone from this process: a sibling returned from this round and
+  // released it. Completed, or broken? A robust barrier's membership still
+  // tells (destroy would have removed it, but destroy keeps the state word,
+  // which a still-mapped view would have shown).
+  if (seen == Round::kGone) {
+    seen = robust && membership_lost_a_member(constants.robust_semaphore) ? Round::kBroken
+                                                                            : Round::kReleased;
+  }
+  if (seen == Round::kBroken) {
+    record->outcome = WaitOutcome::kBroken;
+    return EOWNERDEAD;
+  }
+  watch.on_round_over();
+  record->outcome = WaitOutcome::kSlept;
+  return 0;
+}
+
+// The last arriver releases the round, reading the sleepers bit in the same
+// step so no sleeper can set it unseen, and returns the state it replaced.
+// release: publishes the round (every arrival's writes, acquired by the
+// arrival's fetch_add) to pollers' acquire loads. A robust barrier releases
+// with a CAS that fails once the broken bit is set; returns false then.
+bool release_round(BarrierObject* object, const BarrierConstants& constants, uint64_t after_arrival,
+                   uint32_t round, uint64_t* released) {
+  const uint64_t next = state_for_round(next_round(round));
+  if (!is_robust(constants)) {
+    *released = object->state.exchange(next, std::memory_order_acq_rel);
+    return true;
+  }
+  uint64_t state = after_arrival;
+  for (;;) {
+    if ((state & kBrokenBit) != 0) return false;
+    // acq_rel as the exchange; a failure (a sleepers bit, the broken bit)
+    // re-reads with acquire and decides again.
+    if (object->state.compare_exchange_weak(state, next, std::memory_order_acq_rel,
+                                            std::memory_order_acquire)) {
+      *released = state;
+      return true;
+    }
+  }
+}
+
+}  // namespace
+
+int wait_on_object(BarrierObject* object, const BarrierConstants& constants,
+                   WaitRecord* record) {
+  const FutexScope scope = (constants.flags & kFlagProcessShared) != 0
+                               ? FutexScope::kShared
+                               : FutexScope::kPrivate;
+  const bool robust = is_robust(constants);
+  // Before the window: a system call on this thread's first wait only.
+  if (robust) join_membership(constants.robust_semaphore);
+  uint32_t round;
+  {
+    // An asynchronous cancellation inside the window would leave it open for
+    // good, and every later munmap in the process would wait for it. Defer it
+    // until the window is closed (destructors run in reverse order); the
+    // window is bounded, and the sleep below is cancellable as before.
+    AsyncCancellationDeferred no_cancellation_inside_the_window;
+    ExitWindow window;  // rule 1: opened before the arrival
+    // A broken barrier answers at once, without counting an arrival.
+    // acquire: the broken bit's CAS published nothing we need, but a later
+    // completed round would (it cannot come: the bit is sticky).
+    if (robust && (object->state.load(std::memory_order_acquire) & kBrokenBit) != 0) {
+      record->outcome = WaitOutcome::kBroken;
+      return EOWNERDEAD;
+    }
+    const uint64_t before = arrive(object, constants);
+    if (robust && (before & kBrokenBit) != 0) {
+      record->outcome = WaitOutcome::kBroken;
+      return EOWNERDEAD;
+    }
+    round = round_of(before);
+    if (arrivals_of(before) + 1 == constants.count) {
+      uint64_t released;
+      if (!release_round(object, constants, before + 1, round, &released)) {
+        record->outcome = WaitOutcome::kBroken;
+        return EOWNERDEAD;
+      }
+      if ((released & kSleepersBit) != 0) {
+        // Still inside the window: the page stays mapped in this process.
+        futex_wake_all_bitset(round_futex_word(object), wake_bit_for(round), scope);
+      }
+      record->outcome = WaitOutcome::kCompletedRound;
+      return PTHREAD_BARRIER_SERIAL_THREAD;
+    }
+    switch (arm_sleep_unless_over(object, constants, round)) {
+      case Armed::kReleasedWhileSpinning:
+        record->outcome = WaitOutcome::kSpun;
+        return 0;
+      case Armed::kReleasedWhileYielding:
+        record->outcome = WaitOutcome::kYielded;
+        return 0;
+      case Armed::kBroken:
+        record->outcome = WaitOutcome::kBroken;
+        return EOWNERDEAD;
+      case Armed::kMustSleep:
+        break;
+    }
+  }
+  return sleep_until_round_over(object, constants, round, scope, record);
+}
+
+}  // namespace bshim

@@ -1,0 +1,29 @@
+// The two ways a waiter waits; barrier_wait.cc picks one per barrier.
+#pragma once
+
+#include "barrier/barrier_object_access.h"
+#include "contract/diagnostic_hooks.h"
+
+namespace bshim {
+
+// What a wait reports back to barrier_wait() for the diagnostics: how it
+// ended, and (only when a diagnostic is on, else 0) when it began.
+struct WaitRecord {
+  const void* barrier = nullptr;  // the caller's pointer, for reports only
+  uint64_t entered_ns = 0;
+  WaitOutcome outcome = WaitOutcome::kCompletedRound;
+};
+
+// Barriers with a wake slot (private ones, and process-shared ones in private
+// memory): after the arrival, nothing but the slot is touched, so the
+// barrier's memory may be released by any means.
+int wait_on_wake_slot(BarrierObject* object, const BarrierConstants& constants,
+                      WakeSlot& slot, WaitRecord* record);
+
+// Process-shared barriers in shared memory (and barriers without a slot):
+// waiters poll and sleep on the object itself, inside exit windows of the
+// unmap lock. Robust barriers (always on this path) may return EOWNERDEAD.
+int wait_on_object(BarrierObject* object, const BarrierConstants& constants,
+                   WaitRecord* record);
+
+}  // namespace bshim

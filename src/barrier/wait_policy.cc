@@ -1,0 +1,94 @@
+#include "barrier/wait_policy.h"
+
+#include <sched.h>
+
+
+#include "os/cpu_relax.h"
+#include "os/environment.h"
+#include "os/monotonic_clock.h"
+
+namespace bshim {
+namespace {
+
+// Assumed before calibration: one `pause` costs 16-30 ns on current x86 cores
+// (design-facts 4.1).
+constexpr uint64_t kAssumedRelaxNs = 25;
+
+constexpr uint32_t iterations_for(uint64_t nanoseconds, uint64_t relax_ns) {
+  const uint64_t iterations = nanoseconds / (relax_ns == 0 ? 1 : relax_ns);
+  return iterations == 0 ? 1 : iterations > UINT32_MAX ? UINT32_MAX
+                                                        : static_cast<uint32_t>(iterations);
+}
+
+constinit WaitPolicy g_policy{
+    iterations_for(kDefaultSpinNs, kAssumedRelaxNs),
+    iterations_for(kDefaultMinSpinNs, kAssumedRelaxNs),
+    iterations_for(kDefaultMaxSpinNs, kAssumedRelaxNs),
+    kDefaultYields,
+};
+
+// Median-free but robust enough: the fastest of a few short runs, so that a
+// preemption during calibration does not inflate the estimate.
+uint64_t measure_relax_ns() {
+  constexpr int kRuns = 5;
+  constexpr int kIterations = 2000;
+  uint64_t best = UINT64_MAX;
+  for (int run = 0; run < kRuns; ++run) {
+    const uint64_t start = monotonic_ns();
+    for (int i = 0; i < kIterations; ++i) cpu_relax();
+    const uint64_t elapsed = monotonic_ns() - start;
+    if (elapsed < best) best = elapsed;
+  }
+  const uint64_t per_iteration = best / kIterations;
+  return per_iteration == 0 ? 1 : per_iteration;
+}
+
+}  // namespace
+
+const WaitPolicy& wait_policy() { return g_policy; }
+
+void configure_wait_policy() {
+  const uint64_t relax_ns = measure_relax_ns();
+  const uint64_t min_ns = environment_number_or("BARRIER_SHIM_SPIN_MIN_NS", kDefaultMinSpinNs);
+  const uint64_t max_ns = environment_number_or("BARRIER_SHIM_SPIN_MAX_NS", kDefaultMaxSpinNs);
+  uint64_t initial_ns = environment_number_or("BARRIER_SHIM_SPIN_NS", kDefaultSpinNs);
+  if (initial_ns < min_ns) initial_ns = min_ns;
+  if (initial_ns > max_ns) initial_ns = max_ns;
+  g_policy.min_spin_iterations = iterations_for(min_ns, relax_ns);
+  g_policy.max_spin_iterations = iterations_for(max_ns < min_ns ? min_ns : max_ns, relax_ns);
+  g_policy.initial_spin_iterations = iterations_for(initial_ns, relax_ns);
+  g_policy.yield_iterations =
+      static_cast<uint32_t>(environment_number_or("BARRIER_SHIM_YIELDS", kDefaultYields));
+}
+
+uint32_t next_spin_budget(uint32_t budget, uint32_t spun, bool satisfied_by_spin) {
+  const WaitPolicy& policy = g_policy;
+  uint64_t next = budget;
+  if (!satisfied_by_spin) {
+    // The round ended in sleep anyway: spinning was wasted, spin half as long.
+    next = budget / 2;
+  } else if (2ULL * spun > budget) {
+    // The round needed most of the budget: cover twice what it took.
+    next = 2ULL * spun;
+  } else if (budget < policy.initial_spin_iterations) {
+    // Quick rounds after a shrink: grow back gently towards the initial
+    // budget, so one preempted participant does not leave a balanced program
+    // sleeping for good. A budget above the initial one costs nothing while
+    // rounds complete early, and halves as soon as they stop doing so.
+    const uint64_t grown = budget + budget / 8 + 1;
+    next = grown < policy.initial_spin_iterations ? grown : policy.initial_spin_iterations;
+  }
+  if (next < policy.min_spin_iterations) next = policy.min_spin_iterations;
+  if (next > policy.max_spin_iterations) next = policy.max_spin_iterations;
+  return static_cast<uint32_t>(next);
+}
+
+unsigned usable_cpu_count() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return 1;
+  const int count = CPU_COUNT(&set);
+  return count > 0 ? static_cast<unsigned>(count) : 1U;
+}
+
+}  // namespace bshim

@@ -1,0 +1,91 @@
+#include <gtest/gtest.h>
+#include <pthread.h>
+
+#include <vector>
+
+#include "barrier/barrier.h"
+#include "barrier/barrier_object_access.h"
+#include "test_support.h"
+#include "barrier/wake_slots.h"
+
+namespace {
+
+int slot_of(pthread_barrier_t* barrier) {
+  return bshim::wake_slot_index(bshim::as_object(barrier)->flags.load());
+}
+
+TEST(WakeSlots, PrivateBarrierGetsASlotAndSharedOneInSharedMemoryDoesNot) {
+  pthread_barrier_t private_barrier;
+  pthread_barrier_t* shared_barrier = bshim_test::map_barrier_page(/*shared=*/true);
+  ASSERT_NE(shared_barrier, nullptr);
+  pthread_barrierattr_t attr;
+  ASSERT_EQ(bshim::barrierattr_init(&attr), 0);
+  ASSERT_EQ(bshim::barrierattr_setpshared(&attr, PTHREAD_PROCESS_SHARED), 0);
+  ASSERT_EQ(bshim::barrier_init(&private_barrier, nullptr, 2), 0);
+  ASSERT_EQ(bshim::barrier_init(shared_barrier, &attr, 2), 0);
+  EXPECT_GE(slot_of(&private_barrier), 0);
+  EXPECT_LT(slot_of(shared_barrier), 0);
+  EXPECT_EQ(bshim::barrier_destroy(&private_barrier), 0);
+  EXPECT_EQ(bshim::barrier_destroy(shared_barrier), 0);
+  bshim_test::unmap_barrier_page(shared_barrier);
+}
+
+TEST(WakeSlots, SharedBarrierInPrivateMemoryGetsASlot) {
+  // Heap, stack and MAP_PRIVATE memory cannot be shared with another process,
+  // so only this process's threads can use the barrier: the slot path serves.
+  pthread_barrier_t* private_page = bshim_test::map_barrier_page(/*shared=*/false);
+  ASSERT_NE(private_page, nullptr);
+  pthread_barrierattr_t attr;
+  ASSERT_EQ(bshim::barrierattr_init(&attr), 0);
+  ASSERT_EQ(bshim::barrierattr_setpshared(&attr, PTHREAD_PROCESS_SHARED), 0);
+  ASSERT_EQ(bshim::barrier_init(private_page, &attr, 2), 0);
+  EXPECT_GE(slot_of(private_page), 0);
+  EXPECT_EQ(bshim::barrier_destroy(private_page), 0);
+  bshim_test::unmap_barrier_page(private_page);
+}
+
+TEST(WakeSlots, ReinitAtTheSameAddressKeepsTheSameSlot) {
+  pthread_barrier_t barrier;
+  ASSERT_EQ(bshim::barrier_init(&barrier, nullptr, 2), 0);
+  const int first = slot_of(&barrier);
+  ASSERT_EQ(bshim::barrier_init(&barrier, nullptr, 3), 0);  // no destroy in between
+  EXPECT_EQ(slot_of(&barrier), first);
+  EXPECT_EQ(bshim::barrier_destroy(&barrier), 0);
+}
+
+TEST(WakeSlots, TwoLiveBarriersNeverShareASlot) {
+  std::vector<pthread_barrier_t> barriers(200);
+  std::vector<bool> used(bshim::kWakeSlotCount, false);
+  for (auto& barrier : barriers) {
+    ASSERT_EQ(bshim::barrier_init(&barrier, nullptr, 2), 0);
+    const int slot = slot_of(&barrier);
+    ASSERT_GE(slot, 0);
+    EXPECT_FALSE(used[slot]) << "slot " << slot << " given out twice";
+    used[slot] = true;
+  }
+  for (auto& barrier : barriers) EXPECT_EQ(bshim::barrier_destroy(&barrier), 0);
+}
+
+TEST(WakeSlots, BarrierWithoutAFreeSlotFallsBackToTheObjectPathAndStillWorks) {
+  // Occupy every free slot with fake owners (earlier tests may hold some),
+  // then initialise a real barrier.
+  std::vector<int> taken;
+  for (uintptr_t fake = 0x1000; fake < 0x1000 + 8 * 100000; fake += 8) {
+    const int slot = bshim::claim_wake_slot(fake);
+    if (slot >= 0) taken.push_back(slot);
+  }
+  pthread_barrier_t barrier;
+  ASSERT_EQ(bshim::barrier_init(&barrier, nullptr, 4), 0);
+  EXPECT_LT(slot_of(&barrier), 0);
+  std::atomic<int> serials{0};
+  bshim_test::run_threads(4, [&](unsigned) {
+    for (int round = 0; round < 1000; ++round) {
+      if (bshim::barrier_wait(&barrier) == PTHREAD_BARRIER_SERIAL_THREAD) serials++;
+    }
+  });
+  EXPECT_EQ(serials.load(), 1000);
+  EXPECT_EQ(bshim::barrier_destroy(&barrier), 0);
+  for (int slot : taken) bshim::release_wake_slot(slot, bshim::wake_slot(slot).owner.load());
+}
+
+}  // namespace

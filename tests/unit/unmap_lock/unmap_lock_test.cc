@@ -1,0 +1,206 @@
+// The unmap lock: unmappers wait for the exit windows opened before them,
+// exiters never wait for unmappers, neither side excludes itself, and a thread
+// that holds one side can take the other (signal-handler nesting).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "unmap_lock/unmap_lock.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+void bshim_test_relax() { std::this_thread::yield(); }
+using bshim::UnmapLock;
+
+TEST(UnmapLock, UnmapperWaitsForAnOpenExitWindow) {
+  UnmapLock lock;
+  std::atomic<bool> unmap_done{false};
+  lock.enter_exit_window();
+  std::thread unmapper([&] {
+    lock.begin_unmap();
+    unmap_done = true;
+    lock.end_unmap();
+  });
+  std::this_thread::sleep_for(50ms);
+  // Ordering assertion, not a timing one: the unmap cannot have happened while
+  // our window is open, however long we waited.
+  EXPECT_FALSE(unmap_done.load());
+  lock.leave_exit_window();
+  unmapper.join();
+  EXPECT_TRUE(unmap_done.load());
+}
+
+TEST(UnmapLock, ExiterNeverWaitsForAnUnmapInProgress) {
+  // Exiters defer to unmappers only for a bounded spin: a window must open
+  // even while an unmap is held for ever (a signal handler on the unmapping
+  // thread may be waiting for this very exiter at a barrier).
+  UnmapLock lock;
+  lock.begin_unmap();
+  std::thread exiter([&] {
+    lock.enter_exit_window();
+    lock.leave_exit_window();
+  });
+  exiter.join();  // hangs if exiters wait for unmappers
+  lock.end_unmap();
+}
+
+TEST(UnmapLock, UnmappersDoNotExcludeEachOther) {
+  UnmapLock lock;
+  lock.begin_unmap();
+  std::thread other([&] {
+    lock.begin_unmap();  // would hang if unmappers excluded each other
+    lock.end_unmap();
+  });
+  other.join();
+  lock.end_unmap();
+}
+
+TEST(UnmapLock, ExitersDoNotExcludeEachOther) {
+  UnmapLock lock;
+  lock.enter_exit_window();
+  std::thread other([&] {
+    lock.enter_exit_window();
+    lock.leave_exit_window();
+  });
+  other.join();
+  lock.leave_exit_window();
+}
+
+TEST(UnmapLock, UnmapNestedInsideOwnExitWindowDoesNotDeadlock) {
+  // What a signal handler that calls munmap does to the thread it interrupts.
+  UnmapLock lock;
+  lock.enter_exit_window();
+  lock.begin_unmap();
+  lock.end_unmap();
+  lock.leave_exit_window();
+}
+
+TEST(UnmapLock, ExitWindowNestedInsideOwnUnmapDoesNotDeadlock) {
+  // A handler that waits at a barrier while its thread is inside munmap.
+  UnmapLock lock;
+  lock.begin_unmap();
+  lock.enter_exit_window();
+  lock.leave_exit_window();
+  lock.end_unmap();
+}
+
+TEST(UnmapLock, UnmapperNeverProceedsWhileAWindowOpenedBeforeItIsOpen) {
+  // Windows get sequence numbers as they open; an unmapper notes how many had
+  // opened before it began, and once begin_unmap returns, every one of those
+  // must have closed. Windows opened later may overlap the unmap (README).
+  UnmapLock lock;
+  constexpr uint32_t kMaxWindows = 1 << 18;
+  std::vector<std::atomic<bool>> closed(kMaxWindows);
+  std::atomic<uint32_t> opened{0};
+  std::atomic<int> violations{0};
+  std::atomic<bool> stop{false};
+  auto exiter = [&] {
+    while (!stop) {
+      lock.enter_exit_window();
+      const uint32_t id = opened.fetch_add(1);  // seq_cst, after entering
+      if (id >= kMaxWindows) {
+        lock.leave_exit_window();
+        break;
+      }
+      for (int spin = 0; spin < 50; ++spin) bshim_test_relax();
+      closed[id].store(true);  // before leaving
+      lock.leave_exit_window();
+    }
+  };
+  auto unmapper = [&] {
+    while (!stop) {
+      const uint32_t opened_before = std::min(opened.load(), kMaxWindows);
+      lock.begin_unmap();
+      for (uint32_t id = 0; id < opened_before; ++id) {
+        if (!closed[id].load()) violations++;
+      }
+      lock.end_unmap();
+    }
+  };
+  std::thread a(exiter), b(exiter), c(unmapper);
+  std::this_thread::sleep_for(300ms);
+  stop = true;
+  a.join(); b.join(); c.join();
+  EXPECT_GT(opened.load(), 100u) << "too few windows opened to prove anything";
+  EXPECT_EQ(violations.load(), 0);
+}
+
+TEST(UnmapLock, ChildAfterForkKeepsOnlyTheForkingThreadsHolds) {
+  UnmapLock lock;
+  std::atomic<bool> holding{false}, release{false};
+  std::thread holder([&] {
+    lock.enter_exit_window();  // another thread's window, open across the fork
+    holding = true;
+    while (!release) std::this_thread::yield();
+    lock.leave_exit_window();
+  });
+  while (!holding) std::this_thread::yield();
+  const pid_t child = fork();
+  if (child == 0) {
+    lock.reset_in_child_after_fork();
+    alarm(5);  // a hang here means the child inherited the dead thread's window
+    lock.begin_unmap();
+    lock.end_unmap();
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  release = true;
+  holder.join();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
+}
+
+}  // namespace
+
+namespace {
+
+// A frame that opens a window and "leaves by longjmp": returns without
+// closing it, as a jump out of a signal handler would. Returns the window's
+// address on the stack.
+__attribute__((noinline)) uintptr_t open_window_and_jump_out(UnmapLock& lock) {
+  volatile char holder = 0;
+  lock.enter_exit_window(const_cast<const char*>(&holder));
+  return reinterpret_cast<uintptr_t>(&holder);
+}
+
+TEST(UnmapLock, AbandonedWindowBelowAJumpTargetIsReleased) {
+  UnmapLock lock;
+  const uintptr_t window_at = open_window_and_jump_out(lock);
+  // The jump target lies above the discarded frame.
+  lock.abandon_holds_below(window_at + 64);
+  std::thread unmapper([&] {
+    lock.begin_unmap();  // hangs if the abandoned window were still counted
+    lock.end_unmap();
+  });
+  unmapper.join();
+}
+
+TEST(UnmapLock, WindowAboveAJumpTargetStaysHeld) {
+  // A jump within a handler (target deeper than the window) leaves the
+  // interrupted wait, and its window, in place.
+  UnmapLock lock;
+  volatile char holder = 0;
+  lock.enter_exit_window(const_cast<const char*>(&holder));
+  lock.abandon_holds_below(reinterpret_cast<uintptr_t>(&holder) - 256);
+  std::atomic<bool> unmap_done{false};
+  std::thread unmapper([&] {
+    lock.begin_unmap();
+    unmap_done = true;
+    lock.end_unmap();
+  });
+  std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(unmap_done.load());  // ordering, not timing: see the first test
+  lock.leave_exit_window();
+  unmapper.join();
+}
+
+}  // namespace
