@@ -1,7 +1,8 @@
 // The exported pthread_barrier_* and pthread_barrierattr_*: each forwards to
 // the core. The anonymous version script (exports.map) makes these unversioned
 // definitions match references to both glibc versions, GLIBC_2.34 and the
-// compat GLIBC_2.2.5 / GLIBC_2.3.3 (design-facts 2.2).
+// compat GLIBC_2.2.5 / GLIBC_2.3.3 (check_match() in glibc's elf/dl-lookup.c;
+// tests/behaviour/check_symbol_versions.sh checks both bindings).
 #include <pthread.h>
 
 #include "barrier/barrier.h"

@@ -6,7 +6,7 @@
 //
 // Meson compiles with -D_FILE_OFFSET_BITS=64, under which <sys/mman.h> renames
 // mmap to mmap64 and a definition of mmap would be emitted as mmap64
-// (design-facts 2.3). Undo it before the first include so both names exist.
+// (checked with gcc 12.2 and Meson 1.0.1; check with nm -D). Undo it before the first include so both names exist.
 #undef _FILE_OFFSET_BITS
 
 #include <sys/mman.h>

@@ -36,7 +36,7 @@ constexpr JumpSymbol kJumpSymbols[4] = {
     {"__longjmp_chk", "GLIBC_2.11"},
 };
 
-// glibc 2.36 exports all five at version GLIBC_2.2.5 only (design-facts 2.1);
+// glibc 2.36 exports all five at version GLIBC_2.2.5 only (nm -D --dyn-syms);
 // asking for the version avoids BZ 14932's wrong-version pick. Plain dlsym
 // serves other libcs and architectures.
 void* lookup_next(const char* name, const char* version = "GLIBC_2.2.5") {

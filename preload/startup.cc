@@ -18,7 +18,7 @@ namespace {
 
 // In the child of fork() only the forking thread survives; whatever other
 // threads held of the unmap lock is gone with them. (vfork and posix_spawn
-// children only exec or exit; _Fork and raw clone run no handlers: see README.)
+// children only exec or exit; _Fork and raw clone run no handlers: see doc/design.md.)
 // Nor has the child joined any robust barrier's membership: its parent's
 // SEM_UNDO adjustments are not inherited.
 void reset_unmap_lock_in_child() {

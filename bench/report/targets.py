@@ -1,4 +1,4 @@
-"""The targets of issue 5, judged from the medians: each gives a verdict
+"""The performance targets (doc/performance.md), judged from the medians: each gives a verdict
 (True met, False not met, None not measured) and what was measured."""
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ int barrier_init(pthread_barrier_t* barrier, const pthread_barrierattr_t* attr,
   if (use_wake_slot) {
     // Finds the slot this address already owns, if any, or claims one; no
     // slot means the object wait path (slower, not proof against releases
-    // that no interposer sees: see README).
+    // that no interposer sees: see doc/design.md).
     const int slot = claim_wake_slot(address);
     if (slot >= 0) {
       flags = flags_with_wake_slot(flags, slot);

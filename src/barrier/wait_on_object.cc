@@ -22,7 +22,8 @@
 // The completer holds an exit window from before its arrival until its wake
 // has been issued, so its own process cannot unmap the page under the wake
 // (a shared-futex wake on an unmapped page fails, and the sleepers of other
-// processes would never wake: glibc's pshared destroy hang, design-facts 1.2).
+// processes would never wake: glibc 2.36 ignores that EFAULT, and its pshared
+// destroy can then hang for ever; doc/race-lab.md has the measurement).
 //
 // Robust barriers (robust_membership.h) add one way for a round to end: a
 // sleeper that finds a participant process dead sets the broken bit in an

@@ -11,7 +11,7 @@ namespace bshim {
 namespace {
 
 // Assumed before calibration: one `pause` costs 16-30 ns on current x86 cores
-// (design-facts 4.1).
+// (measured on the 2-core and 16-core machines of doc/performance.md).
 constexpr uint64_t kAssumedRelaxNs = 25;
 
 constexpr uint32_t iterations_for(uint64_t nanoseconds, uint64_t relax_ns) {

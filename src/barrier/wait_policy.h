@@ -38,7 +38,7 @@ struct WaitPolicy {
 };
 
 // Defaults, in nanoseconds. 50 us covers the arrival skew of a balanced round
-// on a loaded machine (design-facts 4.3: budgets below the skew make one
+// on a loaded machine (measured, doc/performance.md: budgets below the skew make one
 // sleeper delay the next round, and budgets of 20 us and more reached the
 // floor); 5 us keeps an imbalanced program's waste near one futex round trip;
 // 2 ms is where spinning stops paying against a sleep-and-wake (~40 us on a

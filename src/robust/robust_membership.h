@@ -18,7 +18,8 @@
 // other process, and no allocation by the shim after init (the kernel does
 // allocate a small undo record on a process's first join; if that fails, the
 // process stays unjoined: the wait goes on, that process's death is simply not
-// detected). The idea is seed 004's (a semaphore robust to process death).
+// detected). The idea: a System V semaphore whose SEM_UNDO adjustment the
+// kernel reverts when a process dies (semop(2)).
 //
 // What cannot be detected: a process that dies before its first wait; a
 // thread (not process) that ends; a participant that is alive but stuck or

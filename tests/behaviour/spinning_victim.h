@@ -14,7 +14,7 @@ static inline void busy_wait_us(long us)
 }
 
 /* The arrivals counted in `barrier`'s open round: bits 0..30 of its first
- * 64-bit word (the shim's layout, src/barrier_layout.h). */
+ * 64-bit word (the shim's layout, src/contract/barrier_layout.h). */
 static inline uint32_t arrivals_in(pthread_barrier_t *barrier)
 {
     return (uint32_t)(__atomic_load_n((uint64_t *)barrier, __ATOMIC_ACQUIRE) & 0x7fffffff);

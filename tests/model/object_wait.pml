@@ -1,5 +1,5 @@
-/* The object wait path (src/wait_on_object.cc, src/arrive.h) and destroy
- * (src/barrier_init.cc), for process-shared barriers in shared memory.
+/* The object wait path (src/barrier/wait_on_object.cc, src/barrier/arrive.h) and destroy
+ * (src/barrier/barrier_init.cc), for process-shared barriers in shared memory.
  *
  * Barrier objects: B1, the barrier under test (COUNT participants), and B2,
  * a second barrier of count 2 that a signal handler may wait at. Their state

@@ -1,4 +1,4 @@
-/* The process-wide unmap lock (src/unmap_lock.h, src/unmap_lock.cc), one per
+/* The process-wide unmap lock (src/unmap_lock/unmap_lock.h, src/unmap_lock/unmap_lock.cc), one per
  * process p.
  *
  * Invariants (as in the code):

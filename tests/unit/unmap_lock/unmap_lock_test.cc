@@ -96,7 +96,7 @@ TEST(UnmapLock, ExitWindowNestedInsideOwnUnmapDoesNotDeadlock) {
 TEST(UnmapLock, UnmapperNeverProceedsWhileAWindowOpenedBeforeItIsOpen) {
   // Windows get sequence numbers as they open; an unmapper notes how many had
   // opened before it began, and once begin_unmap returns, every one of those
-  // must have closed. Windows opened later may overlap the unmap (README).
+  // must have closed. Windows opened later may overlap the unmap (src/unmap_lock/unmap_lock.h).
   UnmapLock lock;
   constexpr uint32_t kMaxWindows = 1 << 18;
   std::vector<std::atomic<bool>> closed(kMaxWindows);
