@@ -1,6 +1,7 @@
 // longjmp, _longjmp, siglongjmp and __longjmp_chk: a non-local exit out of a
 // signal handler that interrupted this thread inside an exit window (or an
-// unmap section) of the unmap lock skips the holder's destructor. Left alone,
+// unmap section) of the unmap lock, or inside a wait, skips the holder's
+// destructor. Left alone,
 // the window would stay open for good and every later munmap of the process
 // would wait for it. So before jumping, the wrapper gives up the holds whose
 // frames the jump discards, then jumps with the real function.
@@ -17,6 +18,7 @@
 #include <cstdint>
 
 #include "real_functions.h"
+#include "threads/thread_records.h"
 #include "unmap_lock/unmap_lock.h"
 
 namespace bshim_preload {
@@ -66,8 +68,10 @@ void give_up_discarded_holds(const struct __jmp_buf_tag* env) {
     altstack_begin = reinterpret_cast<uintptr_t>(current.ss_sp);
     altstack_end = altstack_begin + current.ss_size;
   }
-  bshim::process_unmap_lock().abandon_holds_below(demangled_stack_pointer(env), altstack_begin,
-                                                  altstack_end);
+  const uintptr_t target = demangled_stack_pointer(env);
+  bshim::process_unmap_lock().abandon_holds_below(target, altstack_begin, altstack_end);
+  // The waits the jump leaves no longer block anyone's init or destroy.
+  bshim::abandon_waits_below(bshim::DiscardedFrames{target, altstack_begin, altstack_end});
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "real_functions.h"
 #include "robust/robust_membership.h"
 #include "barrier/tool_annotations.h"
+#include "threads/thread_records.h"
 #include "unmap_lock/unmap_lock.h"
 #include "barrier/wait_policy.h"
 
@@ -20,8 +21,11 @@ namespace {
 // threads held of the unmap lock is gone with them. (vfork and posix_spawn
 // children only exec or exit; _Fork and raw clone run no handlers: see doc/design.md.)
 // Nor has the child joined any robust barrier's membership: its parent's
-// SEM_UNDO adjustments are not inherited.
+// SEM_UNDO adjustments are not inherited. (The thread records were wiped by
+// the kernel already, before any library's handler ran; this covers kernels
+// without MADV_WIPEONFORK.)
 void reset_unmap_lock_in_child() {
+  bshim::reset_thread_records_in_child();
   bshim::process_unmap_lock().reset_in_child_after_fork();
   bshim::forget_memberships_in_child();
   bshim::reset_diagnostics_in_child_after_fork();  // its own statistics, its own reports
@@ -37,6 +41,7 @@ void write_stats_report_at_exit() { bshim::stats_write_report(); }
 __attribute__((constructor(101))) void start_barrier_shim() {
   bshim_preload::resolve_real_functions();
   bshim_preload::check_jump_buffer_layout();
+  bshim::prepare_thread_records();  // fork wipe, and freeing at thread exit
   bshim::configure_wait_policy();  // calibrates spinning, reads BARRIER_SHIM_*
   bshim::configure_robust_mode();  // BARRIER_SHIM_ROBUST, BARRIER_SHIM_ROBUST_MS
   bshim::configure_diagnostics();  // BARRIER_SHIM_STATS, BARRIER_SHIM_WATCHDOG

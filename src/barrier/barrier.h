@@ -14,15 +14,22 @@
 // bound after the death for waiters already blocked, at once for later ones,
 // until the barrier is initialised again.
 //
-// Contract of destroy: EBUSY while a participant is blocked in an incomplete
-// round (that round still completes normally); otherwise 0, also right after
-// one's own wait returned while peers are still leaving, and on a broken
-// robust barrier. Destroy removes a robust barrier's semaphore set.
+// Contract of destroy: EBUSY while a thread of a live process is blocked in
+// an incomplete round (that round still completes normally); otherwise 0,
+// also right after one's own wait returned while peers are still leaving, on
+// a broken robust barrier, and when the only arrivals left are of threads
+// that no longer wait (cancelled, jumped out by longjmp, not in this fork
+// child, killed with their process: blocked_waiters.h). Destroy removes a
+// robust barrier's semaphore set.
 //
-// Contract of init: EINVAL for a bad count or attribute; EBUSY over a live
-// barrier with a blocked participant (unless it is broken); for a robust
-// barrier, the errors of semget(2) (EAGAIN when the system is out of
-// semaphore sets, ENOMEM).
+// Contract of init: EINVAL for a bad count or attribute (an all-zero
+// attribute is the private default, as in glibc); EBUSY over a live barrier
+// of which a thread of a live process is blocked in an incomplete round
+// (unless it is broken); any other bytes, including freed, copied or stale
+// barriers, are initialised. For a robust barrier, the errors of semget(2)
+// (EAGAIN when the system is out of semaphore sets, ENOMEM). Every init
+// gives the barrier a new generation (generation.h): waiters still leaving
+// an earlier barrier at this address know their round is over.
 #pragma once
 
 #include <pthread.h>

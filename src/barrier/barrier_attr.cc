@@ -14,6 +14,11 @@ uint32_t load_word(const pthread_barrierattr_t* attr) {
   return word;
 }
 
+bool all_zero(const pthread_barrierattr_t* attr) {
+  static constexpr pthread_barrierattr_t kZero{};
+  return std::memcmp(attr, &kZero, sizeof(kZero)) == 0;
+}
+
 void store_word(pthread_barrierattr_t* attr, uint32_t word) {
   std::memcpy(attr, &word, sizeof(word));
 }
@@ -21,6 +26,10 @@ void store_word(pthread_barrierattr_t* attr, uint32_t word) {
 }  // namespace
 
 bool decode_barrierattr(const pthread_barrierattr_t* attr, bool* process_shared) {
+  if (all_zero(attr)) {  // glibc's default, see barrier_attr.h
+    *process_shared = false;
+    return true;
+  }
   const uint32_t word = load_word(attr);
   if ((word & kAttrTagMask) != kAttrTag || (word & ~kAttrTagMask & ~kAttrSharedBit) != 0) {
     return false;
@@ -38,7 +47,7 @@ int barrierattr_init(pthread_barrierattr_t* attr) {
 int barrierattr_destroy(pthread_barrierattr_t* attr) {
   bool shared;
   if (attr == nullptr || !decode_barrierattr(attr, &shared)) return EINVAL;
-  store_word(attr, 0);  // no longer carries the tag: init rejects it
+  store_word(attr, kAttrDestroyed);  // no tag and not all zeros: init rejects it
   return 0;
 }
 

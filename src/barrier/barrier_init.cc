@@ -5,6 +5,8 @@
 #include "barrier/barrier.h"
 #include "barrier/barrier_attr.h"
 #include "barrier/barrier_object_access.h"
+#include "barrier/blocked_waiters.h"
+#include "barrier/generation.h"
 #include "os/mapping_kind.h"
 #include "robust/robust_membership.h"
 #include "barrier/tool_annotations.h"
@@ -27,27 +29,41 @@ int barrier_init(pthread_barrier_t* barrier, const pthread_barrierattr_t* attr,
   announce_internal_memory(barrier, sizeof(*barrier));
 
   BarrierObject* object = as_object(barrier);
-  // relaxed: only the round number is used, to pick a different one below.
+  // relaxed: read to pick a different round and generation below, and to
+  // judge whether these bytes hold a live barrier with a blocked waiter.
   const uint64_t old_state = object->state.load(std::memory_order_relaxed);
+  const uint32_t old_generation = object->generation.load(std::memory_order_relaxed);
   BarrierConstants old{};
   const bool was_live = load_live_barrier(barrier, &old);
-  // POSIX leaves init over a barrier in use undefined; we refuse it rather
-  // than strand the threads blocked in it. A broken robust barrier may be
-  // initialised again: its blocked survivors (told within the bound, or
-  // soon) see the round jump and answer EOWNERDEAD.
-  const bool was_broken = was_live && is_robust(old) && (old_state & kBrokenBit) != 0;
-  if (was_live && arrivals_of(old_state) != 0 && !was_broken) return EBUSY;
+  // A robust barrier that broke, then was destroyed or not: destroy keeps
+  // every field but the check, so its survivors can still tell.
+  const uint32_t old_flags = object->flags.load(std::memory_order_relaxed);
+  const bool was_broken = (old_state & kBrokenBit) != 0 && old_generation != 0 &&
+                          (was_live ? is_robust(old) : (old_flags & kFlagRobust) != 0);
+  // POSIX leaves init over a barrier in use undefined; we refuse it while a
+  // thread is really blocked in it rather than strand that thread. Bytes
+  // that merely look like a barrier with arrivals (freed, copied, or left by
+  // threads that no longer exist) are initialised (blocked_waiters.h). A
+  // broken robust barrier may be initialised again: its blocked survivors
+  // see the generation that follows a break and answer EOWNERDEAD.
+  if (was_live && !was_broken && has_blocked_waiters(barrier, old, old_state)) return EBUSY;
+  // The new barrier's identity: never the old one's, so that a straggler of
+  // the old barrier still inside its wait sees that its round is over.
+  const uint32_t generation =
+      was_broken ? successor_after_break(old_generation) : new_generation(old_generation);
 
   uint32_t flags = process_shared ? kFlagProcessShared : 0;
   if (count <= usable_cpu_count()) flags |= kFlagSpin;
   const uintptr_t address = reinterpret_cast<uintptr_t>(barrier);
-  const int old_slot = was_live ? wake_slot_index(old.flags) : -1;
-  // A round number other than the memory's old one: a straggler of a
-  // previous barrier at this address sees its round as over.
-  // After a break, far ahead instead, so that the broken round's stragglers
-  // answer EOWNERDEAD rather than "completed" (barrier_layout.h).
-  uint32_t first_round = was_broken ? round_after_break(round_of(old_state))
-                                    : next_round(round_of(old_state));
+  WakeSlot* const old_slot = was_live ? owned_wake_slot(barrier, old) : nullptr;
+  // A round number other than the memory's old one, taken from the
+  // generation when the old bytes are no barrier (zeroed, say): a sleeping
+  // straggler of an earlier barrier here rarely shares the new round's
+  // futex value, so it is not even woken by it (it would notice the new
+  // generation anyway).
+  uint32_t first_round = was_live ? next_round(round_of(old_state))
+                                  : (generation >> 1) % kNeverRound;
+  if (first_round == round_of(old_state)) first_round = next_round(first_round);
   // A process-shared barrier in a private mapping (the heap, a stack, a
   // MAP_PRIVATE page) can only ever be shared by this process's threads, so it
   // gets the private path too, and with it safety against free() of large
@@ -68,7 +84,7 @@ int barrier_init(pthread_barrier_t* barrier, const pthread_barrierattr_t* attr,
     // Finds the slot this address already owns, if any, or claims one; no
     // slot means the object wait path (slower, not proof against releases
     // that no interposer sees: see doc/design.md).
-    const int slot = claim_wake_slot(address);
+    const int slot = claim_wake_slot(address, generation);
     if (slot >= 0) {
       flags = flags_with_wake_slot(flags, slot);
       // Start at the slot's open round, so that waiters (who wait for the
@@ -80,8 +96,8 @@ int barrier_init(pthread_barrier_t* barrier, const pthread_barrierattr_t* attr,
       wake_slot(slot).spin_budget.store(0, std::memory_order_relaxed);
       wake_slot(slot).yield_budget.store(0, std::memory_order_relaxed);
     }
-  } else if (old_slot >= 0) {
-    release_wake_slot(old_slot, address);
+  } else if (old_slot != nullptr) {
+    release_wake_slot(wake_slot_index(old.flags), address, old.generation);
   }
 
   // relaxed: published by the release store of `state` below and, for other
@@ -89,8 +105,8 @@ int barrier_init(pthread_barrier_t* barrier, const pthread_barrierattr_t* attr,
   object->count.store(count, std::memory_order_relaxed);
   object->flags.store(flags, std::memory_order_relaxed);
   object->robust_semaphore.store(robust_semaphore, std::memory_order_relaxed);
-  object->unused20.store(0, std::memory_order_relaxed);
-  object->check.store(integrity_check(count, flags, robust_semaphore),
+  object->generation.store(generation, std::memory_order_relaxed);
+  object->check.store(integrity_check(count, flags, robust_semaphore, generation),
                       std::memory_order_relaxed);
   // Sleepers bit clear: no sleeper's expected futex value (which has the bit
   // set) matches. release: orders the constant fields before it.
@@ -106,15 +122,15 @@ int barrier_destroy(pthread_barrier_t* barrier) {
   // arrivals we read are at least that round's reset.
   const uint64_t state = object->state.load(std::memory_order_acquire);
   const bool broken = is_robust(constants) && (state & kBrokenBit) != 0;
-  if (arrivals_of(state) != 0 && !broken) {
-    return EBUSY;  // someone is blocked in an incomplete round: leave it be
+  if (!broken && has_blocked_waiters(barrier, constants, state)) {
+    return EBUSY;  // a thread is blocked in an incomplete round: leave it be
   }
   // From here on wait and destroy answer EINVAL, and pollers stop polling.
   object->check.store(0, std::memory_order_relaxed);
-  const int slot = wake_slot_index(constants.flags);
-  if (slot >= 0) {
+  if (owned_wake_slot(barrier, constants) != nullptr) {
     // Private waiters never read the object after arriving: nothing to wait for.
-    release_wake_slot(slot, reinterpret_cast<uintptr_t>(barrier));
+    release_wake_slot(wake_slot_index(constants.flags), reinterpret_cast<uintptr_t>(barrier),
+                      constants.generation);
   } else {
     // Object wait path: waiters of this process may still be reading the
     // object inside their exit windows. Taking the unmap side waits them out;

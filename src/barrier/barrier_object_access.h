@@ -17,6 +17,7 @@ struct BarrierConstants {
   uint32_t count;
   uint32_t flags;
   uint32_t robust_semaphore;  // 0 unless flags has kFlagRobust
+  uint32_t generation;        // the barrier's identity, never 0
 };
 
 inline bool is_robust(const BarrierConstants& constants) {
@@ -25,7 +26,8 @@ inline bool is_robust(const BarrierConstants& constants) {
 
 // The integrity check these constants must find in the object.
 inline uint64_t expected_check(const BarrierConstants& constants) {
-  return integrity_check(constants.count, constants.flags, constants.robust_semaphore);
+  return integrity_check(constants.count, constants.flags, constants.robust_semaphore,
+                         constants.generation);
 }
 
 inline int wake_slot_index(uint32_t flags) {
@@ -38,7 +40,7 @@ inline uint32_t flags_with_wake_slot(uint32_t flags, int index) {
 
 // True iff `barrier` is a live barrier: aligned, count in range, only known
 // flags, a slot index inside the table, a semaphore id only on robust
-// barriers, and the integrity check matching. Zeroed, garbage and destroyed
+// barriers, a generation, and the integrity check matching. Zeroed, garbage and destroyed
 // memory fail.
 inline bool load_live_barrier(const pthread_barrier_t* barrier,
                               BarrierConstants* constants) {
@@ -53,17 +55,38 @@ inline bool load_live_barrier(const pthread_barrier_t* barrier,
   const uint32_t count = object->count.load(std::memory_order_relaxed);
   const uint32_t flags = object->flags.load(std::memory_order_relaxed);
   const uint32_t robust_semaphore = object->robust_semaphore.load(std::memory_order_relaxed);
+  const uint32_t generation = object->generation.load(std::memory_order_relaxed);
   const uint64_t check = object->check.load(std::memory_order_relaxed);
-  if (count == 0 || count > kMaxCount) return false;
+  if (count == 0 || count > kMaxCount || generation == 0) return false;
   if ((flags & kFlagRobust) == 0 && robust_semaphore != 0) return false;
   if ((flags & ~(kKnownFlagsMask | (kSlotMask << kSlotShift))) != 0) return false;
   const int slot = wake_slot_index(flags);
   if (slot >= static_cast<int>(kWakeSlotCount)) return false;
-  if (check != integrity_check(count, flags, robust_semaphore)) return false;
+  if (check != integrity_check(count, flags, robust_semaphore, generation)) return false;
   constants->count = count;
   constants->flags = flags;
   constants->robust_semaphore = robust_semaphore;
+  constants->generation = generation;
   return true;
+}
+
+// The wake slot this barrier may use, or nullptr: the slot named in its flags,
+// if that slot still belongs to this very barrier (its address and
+// generation). A barrier that was moved (realloc) or copied (memcpy into
+// shared memory) carries its original's slot index, but is not its original:
+// it waits on the object instead of sharing the original's wake-ups. relaxed:
+// the slot's owner is written by init and destroy only, which the program
+// orders before and after every wait on the barrier.
+inline WakeSlot* owned_wake_slot(const pthread_barrier_t* barrier,
+                                 const BarrierConstants& constants) {
+  const int index = wake_slot_index(constants.flags);
+  if (index < 0) return nullptr;
+  WakeSlot& slot = wake_slot(index);
+  if (slot.owner.load(std::memory_order_relaxed) != reinterpret_cast<uintptr_t>(barrier) ||
+      slot.owner_generation.load(std::memory_order_relaxed) != constants.generation) {
+    return nullptr;
+  }
+  return &slot;
 }
 
 // True while the object still holds the barrier these constants came from.

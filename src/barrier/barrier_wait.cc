@@ -6,19 +6,32 @@
 #include "contract/diagnostic_hooks.h"
 #include "barrier/tool_annotations.h"
 #include "barrier/wait_paths.h"
+#include "robust/broken_generations.h"
 
 namespace bshim {
 namespace {
 
 int dispatch(pthread_barrier_t* barrier, const BarrierConstants& constants,
              WaitRecord* record) {
+  // This thread is inside a wait on this barrier until it returns (or its
+  // record is abandoned by a longjmp, or freed at its exit).
+  TrackedWait tracked(barrier, constants.generation, __builtin_frame_address(0));
+  record->tracked = &tracked;
   announce_arrival(barrier);  // for race detectors: tool_annotations.h
-  const int slot = wake_slot_index(constants.flags);
-  const int result =
-      slot >= 0 ? wait_on_wake_slot(as_object(barrier), constants, wake_slot(slot), record)
-                : wait_on_object(as_object(barrier), constants, record);
+  // Only the barrier that owns the slot waits on it; a moved or copied one
+  // waits on its own bytes (barrier_object_access.h).
+  WakeSlot* const slot = owned_wake_slot(barrier, constants);
+  const int result = slot != nullptr
+                         ? wait_on_wake_slot(as_object(barrier), constants, *slot, record)
+                         : wait_on_object(as_object(barrier), constants, record);
   // Only a completed round orders anything (not robust mode's EOWNERDEAD).
-  if (result == 0 || result == PTHREAD_BARRIER_SERIAL_THREAD) announce_departure(barrier);
+  if (result == 0 || result == PTHREAD_BARRIER_SERIAL_THREAD) {
+    announce_departure(barrier);
+  } else if (result == EOWNERDEAD) {
+    // Before returning, so before this thread can unmap the barrier: a
+    // sibling whose view is then gone learns the round broke.
+    remember_broken_generation(constants.generation);
+  }
   return result;
 }
 

@@ -37,6 +37,8 @@
 
 #include "barrier/arrive.h"
 #include "robust/break_round.h"
+#include "robust/broken_generations.h"
+#include "barrier/generation.h"
 #include "os/cpu_relax.h"
 #include "os/futex.h"
 #include "os/read_without_fault.h"
@@ -64,20 +66,24 @@ constexpr uint64_t kLongestRecheckNs = 1'000'000'000;  // 1 s
 // Where a waiter's round stands. kGone: the memory is no longer mapped here.
 enum class Round { kOpen, kReleased, kBroken, kGone };
 
-// From a state word and check read together. A round that moved on was
-// released for this waiter, even if a later round broke, unless it jumped
-// the way only init over a broken barrier makes it jump; a robust round
-// broken before it completed stays broken even after destroy (destroy keeps
-// the state word); otherwise memory that no longer holds this barrier
-// (destroyed, overwritten, re-initialised) means the round is over.
+// From a state word, generation and check read together. Another
+// generation means another barrier lives in these bytes now (destroyed and
+// re-initialised, or freed and reused): this waiter's round is over, broken
+// only if init made it the successor of a broken barrier. The same
+// generation: a round that moved on was released for this waiter, even if a
+// later round broke; a robust round broken before it completed stays broken
+// even after destroy (destroy keeps the state word); a check that no longer
+// matches means destroyed or overwritten: over.
 Round classify(const BarrierConstants& constants, uint32_t round, uint64_t state,
-               uint64_t check) {
-  if (round_of(state) != round) {
-    return is_robust(constants) && round_jumped_after_break(round_of(state), round)
+               uint32_t generation, uint64_t check) {
+  const bool robust = is_robust(constants);
+  if (generation != constants.generation) {
+    return robust && generation == successor_after_break(constants.generation)
                ? Round::kBroken
                : Round::kReleased;
   }
-  if (is_robust(constants) && (state & kBrokenBit) != 0) return Round::kBroken;
+  if (round_of(state) != round) return Round::kReleased;
+  if (robust && (state & kBrokenBit) != 0) return Round::kBroken;
   if (check != expected_check(constants)) return Round::kReleased;
   return Round::kOpen;
 }
@@ -89,7 +95,8 @@ Round classify_in_window(const BarrierObject* object, const BarrierConstants& co
   // published by the completer's release. relaxed (check): a hint to stop
   // polling, see still_same_barrier().
   const uint64_t state = object->state.load(std::memory_order_acquire);
-  return classify(constants, round, state, object->check.load(std::memory_order_relaxed));
+  return classify(constants, round, state, object->generation.load(std::memory_order_relaxed),
+                  object->check.load(std::memory_order_relaxed));
 }
 
 // The same, through the kernel, so an unmapped page answers "released"
@@ -101,8 +108,9 @@ Round classify_without_fault(const BarrierObject* object, const BarrierConstants
     case FaultFreeRead::kUnmapped:
       return Round::kGone;
     case FaultFreeRead::kCopied:
-      // copy[0] is the state word, copy[3] the check (barrier_layout.h).
-      return classify(constants, round, copy[0], copy[3]);
+      // copy[0] is the state word, the high half of copy[2] the generation,
+      // copy[3] the check (contract/barrier_layout.h).
+      return classify(constants, round, copy[0], static_cast<uint32_t>(copy[2] >> 32), copy[3]);
     case FaultFreeRead::kUnavailable:
       break;
   }
@@ -164,7 +172,8 @@ Armed arm_sleep_unless_over(BarrierObject* object, const BarrierConstants& const
   uint64_t state = object->state.load(std::memory_order_acquire);
   for (;;) {
     const Round seen =
-        classify(constants, round, state, object->check.load(std::memory_order_relaxed));
+        classify(constants, round, state, object->generation.load(std::memory_order_relaxed),
+                 object->check.load(std::memory_order_relaxed));
     if (seen != Round::kOpen) return from_round(seen, Armed::kReleasedWhileYielding);
     if ((state & kSleepersBit) != 0) return Armed::kMustSleep;  // another sleeper set it
     // acquire: a failed CAS may have seen the release and must carry its
@@ -272,13 +281,12 @@ int sleep_until_round_over(BarrierObject* object, const BarrierConstants& consta
   // The kernel's wake and wait paths are full barriers, but say what we rely
   // on: writes made before the completer's release are visible after this.
   std::atomic_thread_fence(std::memory_order_acquire);
-  // Memory gone from this process: a sibling returned from this round and
-  // released it. Completed, or broken? A robust barrier's membership still
-  // tells (destroy would have removed it, but destroy keeps the state word,
-  // which a still-mapped view would have shown).
+  // Memory gone from this process: a sibling of this process returned from
+  // this round and released it. Completed, or broken? Had it broken, that
+  // sibling recorded so before returning (robust/broken_generations.h).
   if (seen == Round::kGone) {
-    seen = robust && membership_lost_a_member(constants.robust_semaphore) ? Round::kBroken
-                                                                            : Round::kReleased;
+    seen = robust && generation_broke_here(constants.generation) ? Round::kBroken
+                                                                 : Round::kReleased;
   }
   if (seen == Round::kBroken) {
     record->outcome = WaitOutcome::kBroken;
@@ -345,6 +353,7 @@ int wait_on_object(BarrierObject* object, const BarrierConstants& constants,
       return EOWNERDEAD;
     }
     round = round_of(before);
+    record->tracked->arrived_in(round);
     if (arrivals_of(before) + 1 == constants.count) {
       uint64_t released;
       if (!release_round(object, constants, before + 1, round, &released)) {

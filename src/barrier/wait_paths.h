@@ -3,6 +3,7 @@
 
 #include "barrier/barrier_object_access.h"
 #include "contract/diagnostic_hooks.h"
+#include "threads/thread_records.h"
 
 namespace bshim {
 
@@ -12,6 +13,9 @@ struct WaitRecord {
   const void* barrier = nullptr;  // the caller's pointer, for reports only
   uint64_t entered_ns = 0;
   WaitOutcome outcome = WaitOutcome::kCompletedRound;
+  // This wait in its thread's record: the path tells it the round its
+  // arrival joined (blocked_waiters.h reads it).
+  TrackedWait* tracked = nullptr;
 };
 
 // Barriers with a wake slot (private ones, and process-shared ones in private

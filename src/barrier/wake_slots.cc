@@ -19,7 +19,7 @@ size_t home_slot(uintptr_t address) {
 
 }  // namespace
 
-int claim_wake_slot(uintptr_t barrier_address) {
+int claim_wake_slot(uintptr_t barrier_address, uint32_t generation) {
   const size_t home = home_slot(barrier_address);
   // Pass 1: a slot this address already owns (a barrier re-initialised, or
   // initialised again at the same address without destroy: a stack barrier).
@@ -28,6 +28,8 @@ int claim_wake_slot(uintptr_t barrier_address) {
     // relaxed: ownership is only a hint for finding our own slot again; the
     // barrier object stores the index that waiters actually use.
     if (g_slots[index].owner.load(std::memory_order_relaxed) == barrier_address) {
+      // relaxed: published with the barrier by init's release store.
+      g_slots[index].owner_generation.store(generation, std::memory_order_relaxed);
       return static_cast<int>(index);
     }
   }
@@ -38,13 +40,16 @@ int claim_wake_slot(uintptr_t barrier_address) {
     uintptr_t expected = 0;
     if (g_slots[index].owner.compare_exchange_strong(
             expected, barrier_address, std::memory_order_relaxed)) {
+      g_slots[index].owner_generation.store(generation, std::memory_order_relaxed);
       return static_cast<int>(index);
     }
   }
   return -1;
 }
 
-void release_wake_slot(int index, uintptr_t barrier_address) {
+void release_wake_slot(int index, uintptr_t barrier_address, uint32_t generation) {
+  // relaxed: init and destroy of one barrier are ordered by the program.
+  if (g_slots[index].owner_generation.load(std::memory_order_relaxed) != generation) return;
   uintptr_t expected = barrier_address;
   // relaxed: stragglers of the destroyed barrier wait for `open_round` to be
   // after their round, which it already is (their round completed before

@@ -6,8 +6,9 @@
 // barrier's memory may be released the instant any waiter returns, by any
 // means, including ones no interposer sees (glibc's internal munmap in free()).
 //
-// Each slot is owned by at most one live private barrier (keyed by address),
-// and carries that barrier's open round number, which only moves forward.
+// Each slot is owned by at most one live private barrier (its address and
+// generation), and carries that barrier's open round number, which only
+// moves forward.
 #pragma once
 
 #include <atomic>
@@ -17,7 +18,9 @@
 namespace bshim {
 
 // Invariants: `owner` is 0 or the address of the one private barrier whose
-// index is stored in its flags. `open_round` is that barrier's open round as
+// index is stored in its flags, and `owner_generation` that barrier's
+// generation (a copy of the barrier elsewhere has the index but another
+// address; a new barrier at the same address has another generation). `open_round` is that barrier's open round as
 // of its latest completion (init aligns the barrier's round with it); it is
 // only ever advanced (a wrap-aware maximum), so a waiter of round r knows its
 // round is complete once `open_round` is after r.
@@ -28,6 +31,7 @@ struct alignas(64) WakeSlot {
   std::atomic<uint32_t> open_round;   // futex word for sleepers
   std::atomic<uint32_t> sleepers;     // waiters that may be in FUTEX_WAIT
   std::atomic<uintptr_t> owner;       // barrier address, 0 when free
+  std::atomic<uint32_t> owner_generation;  // the owner's generation
   std::atomic<uint32_t> spin_budget;  // cpu_relax() iterations; 0: initial
   std::atomic<uint32_t> yield_budget;  // sched_yield() calls, plus 1; 0: initial
 };
@@ -38,13 +42,15 @@ struct alignas(64) WakeSlot {
 inline constexpr size_t kWakeSlotCount = 1024;
 
 // Finds the slot already owned by `barrier_address` (re-init at the same
-// address) or claims a free one. Returns the slot index, or -1 if every slot
-// in the probe window is taken. Called from init only.
-int claim_wake_slot(uintptr_t barrier_address);
+// address) or claims a free one, and makes `generation` its owner's.
+// Returns the slot index, or -1 if every slot in the probe window is taken.
+// Called from init only.
+int claim_wake_slot(uintptr_t barrier_address, uint32_t generation);
 
-// Gives the slot back; called from destroy. A slot whose barrier was never
-// destroyed stays claimed until a barrier is initialised at the same address.
-void release_wake_slot(int index, uintptr_t barrier_address);
+// Gives the slot back if it still belongs to that barrier; called from
+// destroy. A slot whose barrier was never destroyed stays claimed until a
+// barrier is initialised at the same address.
+void release_wake_slot(int index, uintptr_t barrier_address, uint32_t generation);
 
 WakeSlot& wake_slot(int index);
 

@@ -57,19 +57,6 @@ inline constexpr bool round_is_after(uint32_t later, uint32_t earlier) {
   const uint32_t distance = (later - earlier) & kRoundMask;
   return distance != 0 && distance < (kRoundMask >> 1);
 }
-// Init over a broken robust barrier starts this far ahead of the broken
-// round, so that a survivor still blocked in it can tell "re-initialised
-// after the break" (a jump of at least kRoundJumpSeen) from "completed" (a
-// step of one, or a few when more threads than `count` share it).
-inline constexpr uint32_t kRoundJumpAfterBreak = 1U << 30;
-inline constexpr uint32_t kRoundJumpSeen = 1U << 29;
-inline constexpr uint32_t round_after_break(uint32_t broken_round) {
-  const uint32_t jumped = (broken_round + kRoundJumpAfterBreak) & kRoundMask;
-  return jumped == kNeverRound ? 0 : jumped;
-}
-inline constexpr bool round_jumped_after_break(uint32_t now, uint32_t round) {
-  return ((now - round) & kRoundMask) >= kRoundJumpSeen;
-}
 // The value of the futex word (high half) while `round` is open and has a
 // sleeper: what a sleeper of that round passes to FUTEX_WAIT.
 inline constexpr uint32_t sleeping_futex_value(uint32_t round) {
@@ -101,8 +88,13 @@ inline constexpr uint32_t kSlotMask = 0xffffU;
 inline constexpr unsigned kMaxCount = INT_MAX;
 
 // Invariants of BarrierObject, between init and destroy:
-//  - count, flags, robust_semaphore and check are constant;
-//    check == integrity_check(count, flags, robust_semaphore).
+//  - count, flags, robust_semaphore, generation and check are constant;
+//    check == integrity_check(count, flags, robust_semaphore, generation).
+//  - generation is never 0, and differs from the generation of whatever
+//    barrier lived in these bytes before (barrier/generation.h): it is the
+//    barrier's identity. A waiter remembers it, so memory re-initialised
+//    under a straggler, even with the same count and flags, is a different
+//    barrier to it; wake slots and the records of blocked waiters carry it.
 //  - arrivals_of(state) < count, except for the instant between the last
 //    arrival's fetch_add and its reset.
 //  - the sleepers bit is set only by a waiter of the current round, and only
@@ -115,7 +107,7 @@ struct BarrierObject {
   std::atomic<uint32_t> count;     // offset 8
   std::atomic<uint32_t> flags;     // offset 12
   std::atomic<uint32_t> robust_semaphore;  // offset 16: System V semaphore id (robust), else 0
-  std::atomic<uint32_t> unused20;  // offset 20: zero, room for the spin hint
+  std::atomic<uint32_t> generation;  // offset 20: identity, see above
   std::atomic<uint64_t> check;     // offset 24
 };
 
@@ -128,15 +120,17 @@ static_assert(std::atomic<uint64_t>::is_always_lock_free,
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
               "the futex word is the high half of the state word at offset 4");
 
-// Integrity check: mixes count, flags and the semaphore id with a constant,
-// never the address (a process-shared barrier is mapped at different
-// addresses in different processes). Zeroed memory and memory filled with one byte never match.
+// Integrity check: mixes count, flags, the semaphore id and the generation
+// with a constant, never the address (a process-shared barrier is mapped at
+// different addresses in different processes). Zeroed memory and memory
+// filled with one byte never match.
 inline constexpr uint64_t kCheckMagic = 0x62736869'6d626172ULL;  // "bshimbar"
 inline constexpr uint64_t integrity_check(uint32_t count, uint32_t flags,
-                                          uint32_t robust_semaphore = 0) {
+                                          uint32_t robust_semaphore, uint32_t generation) {
   uint64_t mixed = (static_cast<uint64_t>(count) << 32) | flags;
   mixed *= 0x9e3779b97f4a7c15ULL;
   mixed ^= static_cast<uint64_t>(robust_semaphore) * 0xc2b2ae3d27d4eb4fULL;
+  mixed ^= (static_cast<uint64_t>(generation) << 17) * 0x165667b19e3779f9ULL;
   return kCheckMagic ^ mixed ^ (mixed >> 29);
 }
 

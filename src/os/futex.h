@@ -95,6 +95,28 @@ inline int futex_wake_all(const uint32_t* word, FutexScope scope) {
       word, futex_detail::op_with_scope(FUTEX_WAKE, scope), INT32_MAX, 0);
 }
 
+// How many threads, of any live process, sleep on `word` now: requeues them
+// from the word onto itself (FUTEX_CMP_REQUEUE waking none), which moves no
+// one (kernel/futex/requeue.c leaves a waiter in place when both keys hash to
+// one bucket) and returns how many it found. A sleeper of a killed process
+// is gone from the queue; a waiter briefly awake between two sleeps is not
+// counted. Returns -1 if the word kept changing or the call failed.
+inline int futex_count_sleepers(const uint32_t* word, FutexScope scope) {
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    const int saved_errno = errno;
+    // volatile read: the value the kernel compares with (val3) must be fresh.
+    const uint32_t now = *static_cast<const volatile uint32_t*>(word);
+    const long rc = syscall(SYS_futex, word,
+                            futex_detail::op_with_scope(FUTEX_CMP_REQUEUE, scope), 0,
+                            static_cast<long>(INT32_MAX), word, now);
+    const int error = rc < 0 ? errno : 0;
+    errno = saved_errno;
+    if (rc >= 0) return static_cast<int>(rc);
+    if (error != EAGAIN) return -1;
+  }
+  return -1;
+}
+
 inline int futex_wake_all_bitset(const uint32_t* word, uint32_t bitset,
                                  FutexScope scope) {
   return futex_detail::raw_futex(

@@ -3,6 +3,7 @@
 #include "os/cpu_relax.h"
 #include "contract/diagnostic_hooks.h"
 #include "os/futex.h"
+#include "threads/discarded_frames.h"
 
 namespace bshim {
 namespace {
@@ -30,21 +31,6 @@ void track_holder(uintptr_t* holders, uint32_t index, const void* holder) {
   if (index < UnmapLock::kTrackedHolds) holders[index] = reinterpret_cast<uintptr_t>(holder);
   std::atomic_signal_fence(std::memory_order_seq_cst);
 }
-
-// Which frames a jump discards (see abandon_holds_below in the header).
-struct DiscardedFrames {
-  uintptr_t target;
-  uintptr_t altstack_begin;
-  uintptr_t altstack_end;
-
-  bool on_altstack(uintptr_t address) const {
-    return address >= altstack_begin && address < altstack_end;
-  }
-  bool discards(uintptr_t holder) const {
-    if (on_altstack(target)) return on_altstack(holder) && holder < target;
-    return on_altstack(holder) || holder < target;
-  }
-};
 
 // True if this thread's innermost hold on a side is recorded and discarded.
 bool innermost_hold_discarded(const uintptr_t* holders, uint32_t depth,

@@ -24,9 +24,10 @@ import tempfile
 ALLOWED = {
     "os": set(),
     "contract": {"os"},
-    "unmap_lock": {"os", "contract"},
+    "threads": {"os", "contract"},
+    "unmap_lock": {"os", "contract", "threads"},
     "robust": {"os", "contract"},
-    "barrier": {"os", "contract", "unmap_lock", "robust"},
+    "barrier": {"os", "contract", "threads", "unmap_lock", "robust"},
     "diagnostics": {"os", "contract"},
 }
 SOURCE_SUFFIXES = (".h", ".cc", ".c", ".hpp", ".cpp")

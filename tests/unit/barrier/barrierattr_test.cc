@@ -57,4 +57,21 @@ TEST(BarrierAttr, DestroyedAttributeIsRejectedByInit) {
   EXPECT_EQ(bshim::barrier_init(&barrier, &attr, 2), EINVAL);
 }
 
+// glibc reads an all-zero attribute as its default (process-private), and
+// legacy code relies on it: `pthread_barrierattr_t a = {0};` without init.
+TEST(BarrierAttr, ZeroFilledAttributeIsTheProcessPrivateDefault) {
+  pthread_barrierattr_t attr;
+  std::memset(&attr, 0, sizeof(attr));
+  int pshared = -1;
+  EXPECT_EQ(bshim::barrierattr_getpshared(&attr, &pshared), 0);
+  EXPECT_EQ(pshared, PTHREAD_PROCESS_PRIVATE);
+  pthread_barrier_t barrier;
+  ASSERT_EQ(bshim::barrier_init(&barrier, &attr, 1), 0);
+  EXPECT_EQ(bshim::barrier_wait(&barrier), PTHREAD_BARRIER_SERIAL_THREAD);
+  EXPECT_EQ(bshim::barrier_destroy(&barrier), 0);
+  EXPECT_EQ(bshim::barrierattr_setpshared(&attr, PTHREAD_PROCESS_SHARED), 0);
+  EXPECT_EQ(bshim::barrierattr_getpshared(&attr, &pshared), 0);
+  EXPECT_EQ(pshared, PTHREAD_PROCESS_SHARED);
+}
+
 }  // namespace

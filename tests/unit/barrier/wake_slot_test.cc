@@ -71,7 +71,7 @@ TEST(WakeSlots, BarrierWithoutAFreeSlotFallsBackToTheObjectPathAndStillWorks) {
   // then initialise a real barrier.
   std::vector<int> taken;
   for (uintptr_t fake = 0x1000; fake < 0x1000 + 8 * 100000; fake += 8) {
-    const int slot = bshim::claim_wake_slot(fake);
+    const int slot = bshim::claim_wake_slot(fake, 1);
     if (slot >= 0) taken.push_back(slot);
   }
   pthread_barrier_t barrier;
@@ -85,7 +85,7 @@ TEST(WakeSlots, BarrierWithoutAFreeSlotFallsBackToTheObjectPathAndStillWorks) {
   });
   EXPECT_EQ(serials.load(), 1000);
   EXPECT_EQ(bshim::barrier_destroy(&barrier), 0);
-  for (int slot : taken) bshim::release_wake_slot(slot, bshim::wake_slot(slot).owner.load());
+  for (int slot : taken) bshim::release_wake_slot(slot, bshim::wake_slot(slot).owner.load(), 1);
 }
 
 }  // namespace

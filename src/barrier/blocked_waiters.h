@@ -1,0 +1,35 @@
+// Whether a barrier has a participant that is really blocked: what init and
+// destroy answer EBUSY for, and nothing else.
+//
+// Not the arrival count in the state word alone: free() writes its list
+// pointer over those bytes, and an arrival stays counted after its thread was
+// cancelled and joined, jumped out of its handler, was forked away from or
+// killed with its process. Instead:
+//  - threads of this process: their records (threads/thread_records.h) say
+//    exactly which barrier, generation and round each is inside; a round is
+//    incomplete while the barrier's wake slot has not passed it (private
+//    path) or the state word still shows it (object path);
+//  - threads of other processes (process-shared barriers in shared memory):
+//    the kernel's count of sleepers on the barrier's futex word, which drops
+//    a sleeper whose process died. Arrivals of other processes that are not
+//    asleep are given a bounded time to fall asleep (the waiting phase before
+//    the sleep is bounded), then taken for arrivals whose threads are gone.
+#pragma once
+
+#include <pthread.h>
+
+#include <cstdint>
+
+#include "barrier/barrier_object_access.h"
+
+namespace bshim {
+
+// True if a thread of a live process is inside a wait on `barrier` (whose
+// constant fields are `constants`, state word `state`) in a round that has
+// not completed. May sleep a few milliseconds, only when the state word
+// counts arrivals that neither this process's records nor the kernel's
+// sleepers account for. Not async-signal-safe only in that it may take time.
+bool has_blocked_waiters(const pthread_barrier_t* barrier, const BarrierConstants& constants,
+                         uint64_t state);
+
+}  // namespace bshim

@@ -1,0 +1,199 @@
+#include "threads/thread_records.h"
+
+#include <pthread.h>
+#include <sys/mman.h>
+
+namespace bshim {
+namespace {
+
+// The table lives in this library's zero-initialised static memory: usable
+// before any constructor ran, never freed. Page-aligned, so that the pages it
+// spans can be marked MADV_WIPEONFORK (only whole pages of an anonymous
+// private mapping can; a shared object's .bss past its file is one).
+alignas(4096) ThreadRecord g_records[kMaxThreadRecords];
+// Records [0, g_high_water) have been claimed at some time; scans stop there.
+std::atomic<size_t> g_high_water{0};
+std::atomic<uint64_t> g_next_token{0};
+std::atomic<uint32_t> g_untracked{0};
+
+pthread_key_t g_exit_key;
+// True once g_exit_key exists and pthread_setspecific on it cannot allocate
+// (keys below PTHREAD_KEY_2NDLEVEL_SIZE live in the thread descriptor).
+std::atomic<bool> g_exit_key_usable{false};
+constexpr unsigned kKeysWithoutAllocation = 32;
+
+// This thread's record and the token that proves it still owns it (after
+// fork the kernel wiped the table under it). initial-exec: a plain
+// %fs-relative access, no allocation, even on first use in a signal handler.
+__thread ThreadRecord* t_record __attribute__((tls_model("initial-exec")));
+__thread uint64_t t_token __attribute__((tls_model("initial-exec")));
+// Where each tracked wait's holder lives on the stack, for abandon_waits_below.
+__thread uintptr_t t_wait_holders[kTrackedWaits] __attribute__((tls_model("initial-exec")));
+
+bool owns(const ThreadRecord* record) {
+  // relaxed: only this thread ever stores its own token; the load sees it,
+  // or, after fork wiped the table, 0 or another child thread's token.
+  return record != nullptr && t_token != 0 &&
+         record->owner.load(std::memory_order_relaxed) == t_token;
+}
+
+// Frees the record: its waits end with the thread. release: a reader that
+// sees the record free (acquire) or reused sees depth 0 first.
+void free_record(ThreadRecord* record) {
+  const uint32_t depth = record->depth.load(std::memory_order_relaxed);
+  for (uint32_t i = kTrackedWaits; i < depth; ++i) {
+    uint32_t value = g_untracked.load(std::memory_order_relaxed);
+    while (value != 0 && !g_untracked.compare_exchange_weak(value, value - 1,
+                                                            std::memory_order_relaxed)) {
+    }
+  }
+  record->depth.store(0, std::memory_order_relaxed);
+  record->owner.store(0, std::memory_order_release);
+}
+
+// The pthread key destructor: runs in the exiting thread, whatever way it
+// exits through pthread_exit (return from the start routine, cancellation).
+void free_record_at_thread_exit(void* value) {
+  ThreadRecord* record = static_cast<ThreadRecord*>(value);
+  if (record == t_record && owns(record)) free_record(record);
+  t_record = nullptr;
+}
+
+ThreadRecord* claim_record() {
+  if (t_token == 0) t_token = g_next_token.fetch_add(1, std::memory_order_relaxed) + 1;
+  for (size_t i = 0; i < kMaxThreadRecords; ++i) {
+    uint64_t expected = 0;
+    // relaxed: a record is only ever handed from a thread that exited (its
+    // release store of 0) to one that claims it; the claimant writes every
+    // field it reads before using it.
+    if (g_records[i].owner.load(std::memory_order_relaxed) != 0 ||
+        !g_records[i].owner.compare_exchange_strong(expected, t_token,
+                                                    std::memory_order_acquire)) {
+      continue;
+    }
+    g_records[i].depth.store(0, std::memory_order_relaxed);
+    // A wrap-aware maximum is not needed: the mark only grows.
+    size_t high = g_high_water.load(std::memory_order_relaxed);
+    while (high < i + 1 &&
+           !g_high_water.compare_exchange_weak(high, i + 1, std::memory_order_release,
+                                               std::memory_order_relaxed)) {
+    }
+    if (g_exit_key_usable.load(std::memory_order_acquire)) {
+      pthread_setspecific(g_exit_key, &g_records[i]);
+    }
+    t_record = &g_records[i];
+    return t_record;
+  }
+  return nullptr;  // table full: this thread waits untracked
+}
+
+ThreadRecord* this_thread_record() {
+  ThreadRecord* record = t_record;
+  return owns(record) ? record : claim_record();
+}
+
+}  // namespace
+
+void prepare_thread_records() {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, [] {
+#ifdef MADV_WIPEONFORK
+    // Linux 4.14 and later. Without it a fork child keeps the parent's
+    // records: its init and destroy may then answer EBUSY for the parent's
+    // blocked threads, as before records existed.
+    madvise(g_records, sizeof(g_records), MADV_WIPEONFORK);
+#endif
+    if (pthread_key_create(&g_exit_key, free_record_at_thread_exit) == 0 &&
+        g_exit_key < kKeysWithoutAllocation) {
+      g_exit_key_usable.store(true, std::memory_order_release);
+    }
+  });
+}
+
+TrackedWait::TrackedWait(const void* barrier, uint32_t generation, const void* holder)
+    : record_(this_thread_record()), entry_(nullptr) {
+  if (record_ == nullptr) {
+    g_untracked.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  const uint32_t depth = record_->depth.load(std::memory_order_relaxed);
+  if (depth < kTrackedWaits) {
+    entry_ = &record_->waits[depth];
+    // relaxed: published by the release store of depth below.
+    entry_->barrier.store(reinterpret_cast<uintptr_t>(barrier), std::memory_order_relaxed);
+    entry_->generation.store(generation, std::memory_order_relaxed);
+    entry_->round.store(kRoundNotArrived, std::memory_order_relaxed);
+    t_wait_holders[depth] = reinterpret_cast<uintptr_t>(holder);
+  } else {
+    g_untracked.fetch_add(1, std::memory_order_relaxed);
+  }
+  // A handler that interrupts this thread from here on nests its wait at
+  // depth + 1. release: the entry is visible to whoever reads this depth.
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  record_->depth.store(depth + 1, std::memory_order_release);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  // A handler that ran between the entry's stores and the depth's used the
+  // same entry for its own wait, and has finished with it (handlers nest):
+  // write ours again. From here on nested waits use the next entry.
+  if (entry_ != nullptr &&
+      (entry_->barrier.load(std::memory_order_relaxed) != reinterpret_cast<uintptr_t>(barrier) ||
+       entry_->generation.load(std::memory_order_relaxed) != generation)) {
+    entry_->barrier.store(reinterpret_cast<uintptr_t>(barrier), std::memory_order_relaxed);
+    entry_->generation.store(generation, std::memory_order_relaxed);
+    entry_->round.store(kRoundNotArrived, std::memory_order_relaxed);
+    t_wait_holders[depth] = reinterpret_cast<uintptr_t>(holder);
+  }
+}
+
+TrackedWait::~TrackedWait() {
+  if (record_ == nullptr || !owns(record_)) {
+    // No record, or fork wiped it under this wait (the child's forking thread
+    // finishing a wait its handler interrupted): nothing of ours to undo but
+    // the untracked count, which saturates after the child's reset.
+    if (record_ == nullptr) {
+      uint32_t value = g_untracked.load(std::memory_order_relaxed);
+      while (value != 0 && !g_untracked.compare_exchange_weak(value, value - 1,
+                                                              std::memory_order_relaxed)) {
+      }
+    }
+    return;
+  }
+  const uint32_t depth = record_->depth.load(std::memory_order_relaxed);
+  if (depth > kTrackedWaits) g_untracked.fetch_sub(1, std::memory_order_relaxed);
+  // relaxed: a reader that still sees the old depth sees an entry whose round
+  // is complete, which it does not count as blocked.
+  if (depth != 0) record_->depth.store(depth - 1, std::memory_order_relaxed);
+}
+
+void reset_thread_records_in_child() {
+  const size_t used = thread_records_in_use_high_water();
+  for (size_t i = 0; i < used; ++i) {
+    if (&g_records[i] != t_record) free_record(&g_records[i]);
+  }
+  g_untracked.store(0, std::memory_order_relaxed);
+}
+
+uint32_t untracked_waits() { return g_untracked.load(std::memory_order_relaxed); }
+
+void abandon_waits_below(const DiscardedFrames& frames) {
+  ThreadRecord* record = t_record;
+  if (!owns(record)) return;
+  // Innermost first, as their destructors would have run.
+  for (;;) {
+    const uint32_t depth = record->depth.load(std::memory_order_relaxed);
+    if (depth == 0 || depth > kTrackedWaits || !frames.discards(t_wait_holders[depth - 1])) {
+      return;
+    }
+    record->depth.store(depth - 1, std::memory_order_relaxed);
+  }
+}
+
+ThreadRecord* thread_record_table() { return g_records; }
+
+size_t thread_records_in_use_high_water() {
+  // acquire: pairs with the claim's release, so the records below the mark
+  // are initialised.
+  return g_high_water.load(std::memory_order_acquire);
+}
+
+}  // namespace bshim

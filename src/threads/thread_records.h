@@ -1,0 +1,133 @@
+// A record per thread of this process that waits at a barrier: what the
+// other threads must know of it, exactly, instead of inferring it from bytes
+// the program may have freed, copied or re-initialised.
+//
+// Today a record says in which barriers (address, generation, round) its
+// thread is inside pthread_barrier_wait, so that init and destroy answer
+// EBUSY only while a thread that still exists is blocked in an incomplete
+// round (barrier/blocked_waiters.h).
+//
+// Lifetime of a record, and why a dead thread's never counts:
+//  - claimed by its thread on first use, lock-free (one CAS on a free record);
+//  - cleared and freed when the thread exits, by a pthread key destructor
+//    (pthread_exit, cancellation and a return from the start routine all run
+//    it), whatever the thread was doing when it went;
+//  - wiped by the kernel in the child of fork (the table is MADV_WIPEONFORK
+//    memory), before any atfork handler of any library can run: the parent's
+//    other threads do not exist there;
+//  - its wait entries whose frames a longjmp discards are dropped by the
+//    preload layer's longjmp wrappers (abandon_waits_below).
+// A thread that finds no free record (more than kMaxThreadRecords threads at
+// once), or runs where the table could not be prepared, waits untracked; it
+// is counted in untracked_waits(), and its barriers fall back to judging
+// blockage from the barrier's own bytes.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "threads/discarded_frames.h"
+
+namespace bshim {
+
+// The round of a wait entry whose arrival has not been counted yet.
+inline constexpr uint32_t kRoundNotArrived = 0xffffffffU;
+// Waits one thread can be inside at once and have tracked: the wait itself,
+// and waits of signal handlers nested in it. Deeper ones are untracked.
+inline constexpr uint32_t kTrackedWaits = 3;
+
+struct WaitEntry {
+  std::atomic<uintptr_t> barrier;     // the caller's pthread_barrier_t*; 0: unused
+  std::atomic<uint32_t> generation;   // of the barrier, when the wait began
+  std::atomic<uint32_t> round;        // the round it arrived in, or kRoundNotArrived
+};
+
+// Invariants: `owner` is 0 (free) or the token of the one live thread that
+// owns the record; only that thread writes its entries and `depth`, other
+// threads only read them. Entries [0, min(depth, kTrackedWaits)) are in use.
+struct alignas(64) ThreadRecord {
+  std::atomic<uint64_t> owner;
+  std::atomic<uint32_t> depth;   // waits in progress, nested ones included
+  uint32_t reserved;
+  WaitEntry waits[kTrackedWaits];
+};
+static_assert(sizeof(ThreadRecord) == 64, "one cache line per record");
+
+inline constexpr size_t kMaxThreadRecords = 4096;
+
+// Prepares the table (MADV_WIPEONFORK) and the key whose destructor frees a
+// thread's record at exit. Called by the library constructor; idempotent.
+// Without it records still work, but survive fork and thread exit.
+void prepare_thread_records();
+
+// One wait of this thread, from before its arrival until it returns.
+// begin() claims the record on the thread's first wait. `holder` is the
+// address of the caller's frame object (for abandon_waits_below).
+class TrackedWait {
+ public:
+  TrackedWait(const void* barrier, uint32_t generation, const void* holder);
+  ~TrackedWait();
+  TrackedWait(const TrackedWait&) = delete;
+  TrackedWait& operator=(const TrackedWait&) = delete;
+  // The round this wait's arrival joined.
+  void arrived_in(uint32_t round) {
+    // relaxed: readers (init, destroy) that must see it are ordered after the
+    // arrival by the program; a stale kRoundNotArrived only makes them count
+    // this wait as blocked, which it is.
+    if (entry_ != nullptr) entry_->round.store(round, std::memory_order_relaxed);
+  }
+
+ private:
+  ThreadRecord* record_;
+  WaitEntry* entry_;  // null when untracked
+};
+
+// Waits in progress that have no entry (no record, or nested too deep).
+uint32_t untracked_waits();
+
+// Calls `visit(round)` for every tracked wait in progress, in any live thread
+// of this process, on the barrier at `barrier` of generation `generation`;
+// stops early and returns true when a visit returns true.
+template <typename Visit>
+bool any_tracked_wait_on(const void* barrier, uint32_t generation, Visit visit);
+
+// The longjmp wrappers: this thread's wait entries whose holders lie in
+// frames the jump discards are dropped, innermost first.
+void abandon_waits_below(const DiscardedFrames& frames);
+
+// The child of fork, single-threaded, from the atfork child handler: forgets
+// the records of the parent's other threads where the kernel could not wipe
+// them, and the untracked waits.
+void reset_thread_records_in_child();
+
+// For tests: the table and how many records have ever been used.
+ThreadRecord* thread_record_table();
+size_t thread_records_in_use_high_water();
+
+template <typename Visit>
+bool any_tracked_wait_on(const void* barrier, uint32_t generation, Visit visit) {
+  const uintptr_t address = reinterpret_cast<uintptr_t>(barrier);
+  ThreadRecord* table = thread_record_table();
+  const size_t used = thread_records_in_use_high_water();
+  for (size_t i = 0; i < used; ++i) {
+    ThreadRecord& record = table[i];
+    // acquire: an owner's entry stores before its arrival are visible to a
+    // reader ordered after that arrival; the loads of a free record only
+    // read zeros.
+    if (record.owner.load(std::memory_order_acquire) == 0) continue;
+    uint32_t depth = record.depth.load(std::memory_order_acquire);
+    if (depth > kTrackedWaits) depth = kTrackedWaits;
+    for (uint32_t e = 0; e < depth; ++e) {
+      const WaitEntry& entry = record.waits[e];
+      if (entry.barrier.load(std::memory_order_relaxed) == address &&
+          entry.generation.load(std::memory_order_relaxed) == generation &&
+          visit(entry.round.load(std::memory_order_relaxed))) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+}  // namespace bshim
