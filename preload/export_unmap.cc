@@ -9,6 +9,7 @@
 // (checked with gcc 12.2 and Meson 1.0.1; check with nm -D). Undo it before the first include so both names exist.
 #undef _FILE_OFFSET_BITS
 
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
 
@@ -22,14 +23,33 @@
 
 namespace {
 
-// Runs `real_call` with the unmap side held and hands back its result with the
-// errno it set: releasing the lock may make futex calls of its own.
+// The bytes a call may unmap: [address, address + length) rounded out to
+// whole pages, as the kernel does; everything when the length is unknown.
+struct Range {
+  uintptr_t begin = 0;
+  uintptr_t end = UINTPTR_MAX;
+};
+
+Range pages_of(const void* address, size_t length) {
+  // AT_PAGESZ: the page size the kernel told the process at exec; a read of
+  // the auxiliary vector, no system call, no lazily initialised static.
+  const uintptr_t page_size = getauxval(AT_PAGESZ);
+  const uintptr_t page = page_size != 0 ? page_size : 4096;
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(address) & ~(page - 1);
+  const uintptr_t last = reinterpret_cast<uintptr_t>(address) + length;
+  if (last < begin || last > UINTPTR_MAX - page) return {begin, UINTPTR_MAX};
+  return {begin, (last + page - 1) & ~(page - 1)};
+}
+
+// Runs `real_call` with the unmap side held for `range` (it waits for the
+// exit windows of other threads on those bytes) and hands back its result
+// with the errno it set: releasing the lock may make futex calls of its own.
 template <typename Call>
-auto with_unmap_side_held(Call real_call) {
+auto with_unmap_side_held(Range range, Call real_call) {
   int saved_errno;
   decltype(real_call()) result;
   {
-    bshim::UnmapSection section;
+    bshim::UnmapSection section(range.begin, range.end);
     result = real_call();
     saved_errno = errno;
   }
@@ -40,7 +60,8 @@ auto with_unmap_side_held(Call real_call) {
 }  // namespace
 
 BSHIM_EXPORT int munmap(void* addr, size_t length) noexcept {
-  return with_unmap_side_held([&] { return bshim_preload::call_real_munmap(addr, length); });
+  return with_unmap_side_held(pages_of(addr, length),
+                              [&] { return bshim_preload::call_real_munmap(addr, length); });
 }
 
 BSHIM_EXPORT void* mmap(void* addr, size_t length, int prot, int flags, int fd,
@@ -48,8 +69,9 @@ BSHIM_EXPORT void* mmap(void* addr, size_t length, int prot, int flags, int fd,
   if ((flags & MAP_FIXED) == 0) {
     return bshim_preload::call_real_mmap(addr, length, prot, flags, fd, offset);
   }
-  return with_unmap_side_held(
-      [&] { return bshim_preload::call_real_mmap(addr, length, prot, flags, fd, offset); });
+  return with_unmap_side_held(pages_of(addr, length), [&] {
+    return bshim_preload::call_real_mmap(addr, length, prot, flags, fd, offset);
+  });
 }
 
 BSHIM_EXPORT void* mmap64(void* addr, size_t length, int prot, int flags, int fd,
@@ -57,8 +79,9 @@ BSHIM_EXPORT void* mmap64(void* addr, size_t length, int prot, int flags, int fd
   if ((flags & MAP_FIXED) == 0) {
     return bshim_preload::call_real_mmap64(addr, length, prot, flags, fd, offset);
   }
-  return with_unmap_side_held(
-      [&] { return bshim_preload::call_real_mmap64(addr, length, prot, flags, fd, offset); });
+  return with_unmap_side_held(pages_of(addr, length), [&] {
+    return bshim_preload::call_real_mmap64(addr, length, prot, flags, fd, offset);
+  });
 }
 
 // Every mremap takes the lock: shrinking unmaps the tail, moving unmaps the
@@ -72,11 +95,16 @@ BSHIM_EXPORT void* mremap(void* old_address, size_t old_size, size_t new_size, i
     new_address = va_arg(args, void*);
     va_end(args);
   }
-  return with_unmap_side_held([&] {
+  // The old range: shrinking unmaps its tail, moving all of it. (MREMAP_FIXED
+  // also unmaps whatever lay at new_address: that range too.)
+  Range range = pages_of(old_address, old_size);
+  if ((flags & MREMAP_FIXED) != 0) range = Range{};
+  return with_unmap_side_held(range, [&] {
     return bshim_preload::call_real_mremap(old_address, old_size, new_size, flags, new_address);
   });
 }
 
 BSHIM_EXPORT int shmdt(const void* shmaddr) noexcept {
-  return with_unmap_side_held([&] { return bshim_preload::call_real_shmdt(shmaddr); });
+  // The segment's size is not known here: every window counts.
+  return with_unmap_side_held(Range{}, [&] { return bshim_preload::call_real_shmdt(shmaddr); });
 }

@@ -42,6 +42,7 @@ __attribute__((constructor(101))) void start_barrier_shim() {
   bshim_preload::resolve_real_functions();
   bshim_preload::check_jump_buffer_layout();
   bshim::prepare_thread_records();  // fork wipe, and freeing at thread exit
+  bshim::prepare_unmap_lock();      // windows of an exiting thread close
   bshim::configure_wait_policy();  // calibrates spinning, reads BARRIER_SHIM_*
   bshim::configure_robust_mode();  // BARRIER_SHIM_ROBUST, BARRIER_SHIM_ROBUST_MS
   bshim::configure_diagnostics();  // BARRIER_SHIM_STATS, BARRIER_SHIM_WATCHDOG

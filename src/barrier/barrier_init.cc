@@ -135,7 +135,8 @@ int barrier_destroy(pthread_barrier_t* barrier) {
     // Object wait path: waiters of this process may still be reading the
     // object inside their exit windows. Taking the unmap side waits them out;
     // once it is ours, no thread of this process touches the object again.
-    UnmapSection wait_out_exit_windows;
+    const uintptr_t begin = reinterpret_cast<uintptr_t>(barrier);
+    UnmapSection wait_out_exit_windows(begin, begin + sizeof(*barrier));
   }
   // Sleepers of other processes that still re-check a broken barrier read
   // the state word, which keeps its broken bit: they answer EOWNERDEAD.

@@ -48,8 +48,11 @@ bool has_blocked_waiters(const pthread_barrier_t* barrier, const BarrierConstant
     // overwritten), says which rounds completed. acquire: a completed round's
     // waiters may be gone already; nothing else is read through it.
     const uint32_t open_round = slot->open_round.load(std::memory_order_acquire);
+    // An entry not arrived yet is no blocked thread: it is a few
+    // instructions from its arrival, or its arrival was just counted and its
+    // round not yet noted (then it may belong to a round already complete).
     const auto incomplete = [open_round](uint32_t round) {
-      return round == kRoundNotArrived || !round_is_after(open_round, round);
+      return round != kRoundNotArrived && !round_is_after(open_round, round);
     };
     if (any_tracked_wait_on(barrier, constants.generation, incomplete)) return true;
     // Threads without a record: judge by the bytes, as far as they go.
@@ -58,7 +61,7 @@ bool has_blocked_waiters(const pthread_barrier_t* barrier, const BarrierConstant
   const uint32_t open_round = round_of(state);
   const bool arrivals = arrivals_of(state) != 0;
   const auto incomplete = [open_round, arrivals](uint32_t round) {
-    return round == kRoundNotArrived || (arrivals && round == open_round);
+    return arrivals && round == open_round;  // kRoundNotArrived is no round
   };
   if (any_tracked_wait_on(barrier, constants.generation, incomplete)) return true;
   if (!arrivals) return false;

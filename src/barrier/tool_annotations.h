@@ -21,7 +21,8 @@
 //    departing thread receives every send of its round. It may also receive
 //    sends of a later round that came first: extra edges, never a false race.
 //  - announce_internal_memory(p, n): p..p+n holds only the shim's atomic words
-//    (a barrier object, the wake slot table, the unmap lock). Synchronisation
+//    (a barrier object, the wake slot table, the unmap lock, the thread
+//    records). Synchronisation
 //    objects, not data: Helgrind and DRD stop checking the range.
 //  - announce_user_memory(p, n): destroy gives a barrier's 32 bytes back to
 //    the program; the tools check them again, forgetting the shim's accesses.
@@ -62,6 +63,7 @@
 
 #include "unmap_lock/unmap_lock.h"
 #include "barrier/wake_slots.h"
+#include "threads/thread_records.h"
 
 #if defined(BSHIM_NO_TOOL_ANNOTATIONS) || defined(__SANITIZE_THREAD__)
 #define BSHIM_TSAN_ANNOTATIONS 0
@@ -182,6 +184,10 @@ inline void announce_internal_tables() {
   // wake_slot(i) is element i of one static array.
   announce_internal_memory(&wake_slot(0), kWakeSlotCount * sizeof(WakeSlot));
   announce_internal_memory(&process_unmap_lock(), sizeof(UnmapLock));
+  // The thread records and the counters beside them: one static table.
+  announce_internal_memory(thread_record_table(),
+                           kMaxThreadRecords * sizeof(ThreadRecord) + sizeof(uint64_t));
+  announce_internal_memory(&untracked_windows(), sizeof(uint32_t));
 }
 
 }  // namespace bshim

@@ -212,7 +212,7 @@ Round break_round(BarrierObject* object, const BarrierConstants& constants, uint
                   FutexScope scope, bool* full_round_seen_dead) {
   AsyncCancellationDeferred no_cancellation_inside_the_window;
   // Rule 1 again: this sleeper is about to touch the object in user space.
-  ExitWindow window;
+  ExitWindow window(object);
   // seq_cst: the window's count is seen by any unmapper whose read of it
   // comes after the kernel read below in the single total order (the window
   // opens relaxed; arrivals order it by happens-before, but this one opens
@@ -339,7 +339,7 @@ int wait_on_object(BarrierObject* object, const BarrierConstants& constants,
     // until the window is closed (destructors run in reverse order); the
     // window is bounded, and the sleep below is cancellable as before.
     AsyncCancellationDeferred no_cancellation_inside_the_window;
-    ExitWindow window;  // rule 1: opened before the arrival
+    ExitWindow window(object);  // rule 1: opened before the arrival
     // A broken barrier answers at once, without counting an arrival.
     // acquire: the broken bit's CAS published nothing we need, but a later
     // completed round would (it cannot come: the bit is sticky).

@@ -10,11 +10,19 @@ namespace {
 // before any constructor ran, never freed. Page-aligned, so that the pages it
 // spans can be marked MADV_WIPEONFORK (only whole pages of an anonymous
 // private mapping can; a shared object's .bss past its file is one).
-alignas(4096) ThreadRecord g_records[kMaxThreadRecords];
+struct alignas(4096) ThreadTable {
+  ThreadRecord records[kMaxThreadRecords];
+  std::atomic<uint32_t> untracked_waits;
+  std::atomic<uint32_t> untracked_windows;
+};
+ThreadTable g_table;
+ThreadRecord* const g_records = g_table.records;
+std::atomic<uint32_t>& g_untracked = g_table.untracked_waits;
 // Records [0, g_high_water) have been claimed at some time; scans stop there.
+// Not wiped at fork: a high mark only costs a longer scan.
 std::atomic<size_t> g_high_water{0};
 std::atomic<uint64_t> g_next_token{0};
-std::atomic<uint32_t> g_untracked{0};
+std::atomic<void (*)(ThreadRecord&)> g_exit_hook{nullptr};
 
 pthread_key_t g_exit_key;
 // True once g_exit_key exists and pthread_setspecific on it cannot allocate
@@ -29,6 +37,14 @@ __thread ThreadRecord* t_record __attribute__((tls_model("initial-exec")));
 __thread uint64_t t_token __attribute__((tls_model("initial-exec")));
 // Where each tracked wait's holder lives on the stack, for abandon_waits_below.
 __thread uintptr_t t_wait_holders[kTrackedWaits] __attribute__((tls_model("initial-exec")));
+
+bool owns(const ThreadRecord* record);
+
+}  // namespace
+
+bool this_thread_owns(const ThreadRecord* record) { return owns(record); }
+
+namespace {
 
 bool owns(const ThreadRecord* record) {
   // relaxed: only this thread ever stores its own token; the load sees it,
@@ -48,6 +64,7 @@ void free_record(ThreadRecord* record) {
     }
   }
   record->depth.store(0, std::memory_order_relaxed);
+  record->window_depth.store(0, std::memory_order_relaxed);
   record->owner.store(0, std::memory_order_release);
 }
 
@@ -55,7 +72,10 @@ void free_record(ThreadRecord* record) {
 // exits through pthread_exit (return from the start routine, cancellation).
 void free_record_at_thread_exit(void* value) {
   ThreadRecord* record = static_cast<ThreadRecord*>(value);
-  if (record == t_record && owns(record)) free_record(record);
+  if (record == t_record && owns(record)) {
+    if (auto* hook = g_exit_hook.load(std::memory_order_acquire)) hook(*record);
+    free_record(record);
+  }
   t_record = nullptr;
 }
 
@@ -72,6 +92,7 @@ ThreadRecord* claim_record() {
       continue;
     }
     g_records[i].depth.store(0, std::memory_order_relaxed);
+    g_records[i].window_depth.store(0, std::memory_order_relaxed);
     // A wrap-aware maximum is not needed: the mark only grows.
     size_t high = g_high_water.load(std::memory_order_relaxed);
     while (high < i + 1 &&
@@ -87,12 +108,20 @@ ThreadRecord* claim_record() {
   return nullptr;  // table full: this thread waits untracked
 }
 
+}  // namespace
+
 ThreadRecord* this_thread_record() {
   ThreadRecord* record = t_record;
   return owns(record) ? record : claim_record();
 }
 
-}  // namespace
+ThreadRecord* this_thread_record_if_any() { return owns(t_record) ? t_record : nullptr; }
+
+std::atomic<uint32_t>& untracked_windows() { return g_table.untracked_windows; }
+
+void set_thread_exit_hook(void (*hook)(ThreadRecord& record)) {
+  g_exit_hook.store(hook, std::memory_order_release);
+}
 
 void prepare_thread_records() {
   static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -101,7 +130,7 @@ void prepare_thread_records() {
     // Linux 4.14 and later. Without it a fork child keeps the parent's
     // records: its init and destroy may then answer EBUSY for the parent's
     // blocked threads, as before records existed.
-    madvise(g_records, sizeof(g_records), MADV_WIPEONFORK);
+    madvise(&g_table, sizeof(g_table), MADV_WIPEONFORK);
 #endif
     if (pthread_key_create(&g_exit_key, free_record_at_thread_exit) == 0 &&
         g_exit_key < kKeysWithoutAllocation) {
@@ -171,6 +200,7 @@ void reset_thread_records_in_child() {
     if (&g_records[i] != t_record) free_record(&g_records[i]);
   }
   g_untracked.store(0, std::memory_order_relaxed);
+  g_table.untracked_windows.store(0, std::memory_order_relaxed);
 }
 
 uint32_t untracked_waits() { return g_untracked.load(std::memory_order_relaxed); }

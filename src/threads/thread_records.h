@@ -2,10 +2,12 @@
 // other threads must know of it, exactly, instead of inferring it from bytes
 // the program may have freed, copied or re-initialised.
 //
-// Today a record says in which barriers (address, generation, round) its
-// thread is inside pthread_barrier_wait, so that init and destroy answer
-// EBUSY only while a thread that still exists is blocked in an incomplete
-// round (barrier/blocked_waiters.h).
+// A record says in which barriers (address, generation, round) its thread is
+// inside pthread_barrier_wait, so that init and destroy answer EBUSY only
+// while a thread that still exists is blocked in an incomplete round
+// (barrier/blocked_waiters.h); and which barrier objects its open exit
+// windows may touch, so that an unmapper waits exactly for the windows of
+// live threads on the memory it unmaps (unmap_lock/unmap_lock.h).
 //
 // Lifetime of a record, and why a dead thread's never counts:
 //  - claimed by its thread on first use, lock-free (one CAS on a free record);
@@ -43,16 +45,29 @@ struct WaitEntry {
   std::atomic<uint32_t> round;        // the round it arrived in, or kRoundNotArrived
 };
 
+// Exit windows one thread can hold at once and have tracked (a window, and
+// windows of handlers nested in it); deeper ones are untracked.
+inline constexpr uint32_t kTrackedWindows = 6;
+// The object of a window that may touch any memory.
+inline constexpr uintptr_t kAnyObject = UINTPTR_MAX;
+
 // Invariants: `owner` is 0 (free) or the token of the one live thread that
-// owns the record; only that thread writes its entries and `depth`, other
-// threads only read them. Entries [0, min(depth, kTrackedWaits)) are in use.
+// owns the record; only that thread writes its entries, `depth` and
+// `window_depth`, other threads only read them. Wait entries
+// [0, min(depth, kTrackedWaits)) and window objects
+// [0, min(window_depth, kTrackedWindows)) are in use. The waits (read by
+// init and destroy) and the windows (read by unmappers) lie on separate
+// cache lines.
 struct alignas(64) ThreadRecord {
   std::atomic<uint64_t> owner;
   std::atomic<uint32_t> depth;   // waits in progress, nested ones included
   uint32_t reserved;
   WaitEntry waits[kTrackedWaits];
+  std::atomic<uint32_t> window_depth;  // exit windows open, nested ones included
+  uint32_t reserved2;
+  std::atomic<uintptr_t> window_objects[kTrackedWindows];  // barrier, or kAnyObject
 };
-static_assert(sizeof(ThreadRecord) == 64, "one cache line per record");
+static_assert(sizeof(ThreadRecord) == 128, "waits and windows: a cache line each");
 
 inline constexpr size_t kMaxThreadRecords = 4096;
 
@@ -85,6 +100,21 @@ class TrackedWait {
 
 // Waits in progress that have no entry (no record, or nested too deep).
 uint32_t untracked_waits();
+
+// This thread's record, claimed on first use; nullptr when none is free.
+ThreadRecord* this_thread_record();
+// This thread's record if it has claimed one and still owns it, else nullptr.
+ThreadRecord* this_thread_record_if_any();
+// True while this thread owns `record` (fork wipes the table).
+bool this_thread_owns(const ThreadRecord* record);
+
+// Exit windows open without a tracked entry, in this process; kept in the
+// table's fork-wiped memory, so a fork child starts at 0.
+std::atomic<uint32_t>& untracked_windows();
+
+// Called in an exiting thread, with its record, just before the record is
+// freed (the unmap lock closes the windows the thread left open).
+void set_thread_exit_hook(void (*hook)(ThreadRecord& record));
 
 // Calls `visit(round)` for every tracked wait in progress, in any live thread
 // of this process, on the barrier at `barrier` of generation `generation`;

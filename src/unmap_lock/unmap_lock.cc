@@ -21,6 +21,17 @@ __thread uintptr_t t_exit_holders[UnmapLock::kTrackedHolds]
     __attribute__((tls_model("initial-exec")));
 __thread uintptr_t t_unmap_holders[UnmapLock::kTrackedHolds]
     __attribute__((tls_model("initial-exec")));
+// Bit L set: this thread's window at nesting level L is in its record (the
+// others are counted in untracked_windows()). Levels past 31 are untracked.
+__thread uint32_t t_tracked_levels __attribute__((tls_model("initial-exec")));
+
+// The record this thread's tracked windows are in, if it still owns one.
+ThreadRecord* t_record_of_windows() { return this_thread_record_if_any(); }
+
+// A barrier object's size: the bytes a window may touch from its object.
+constexpr uintptr_t kObjectBytes = 32;
+// How long a sleeping unmapper sleeps at most before it scans again.
+constexpr uint64_t kUnmapperRecheckNs = 10'000'000;
 
 // Records (or, with null, forgets) the holder of this thread's hold number
 // `index`. A record exists only while the hold's shared count is raised:
@@ -50,6 +61,7 @@ constexpr int kExiterDeferIterations = 100;
 // release a hold the child's reset already dropped). Returns the old value.
 // `order` is the ordering of the successful decrement.
 uint32_t saturating_decrement(std::atomic<uint32_t>& count, std::memory_order order) {
+  // relaxed load: the CAS below re-reads on failure.
   uint32_t value = count.load(std::memory_order_relaxed);
   while (value != 0 &&
          !count.compare_exchange_weak(value, value - 1, order, std::memory_order_relaxed)) {
@@ -61,33 +73,87 @@ uint32_t saturating_decrement(std::atomic<uint32_t>& count, std::memory_order or
 
 UnmapLock& process_unmap_lock() { return g_unmap_lock; }
 
-void UnmapLock::enter_exit_window(const void* holder) {
+namespace {
+void close_windows_at_thread_exit(ThreadRecord& record) {
+  g_unmap_lock.close_windows_of_exiting_thread(record);
+}
+}  // namespace
+
+void prepare_unmap_lock() { set_thread_exit_hook(close_windows_at_thread_exit); }
+
+void UnmapLock::enter_exit_window(const void* holder, const void* object) {
   // Defer briefly to an unmapper that is waiting for windows to drain, unless
   // this thread holds either side already (then it would defer to itself).
   if (t_exit_depth == 0 && t_unmap_depth == 0) {
     for (int i = 0; i < kExiterDeferIterations && unmapper_waiting(); ++i) cpu_relax();
   }
-  ++t_exit_depth;  // before the shared count: see the header on handlers
-  // relaxed: the unmappers that must see this window are ordered after it by
-  // happens-before (the window opens before the arrival's release RMW, which
-  // every later return of that round acquires); see the header.
+  const uint32_t level = t_exit_depth++;  // before the shared state: see below
+  // The window in this thread's record: the object it may touch, then the
+  // depth. relaxed: the unmappers that must see this window are ordered after
+  // it by happens-before (the window opens before the arrival's release RMW,
+  // which every later return of that round acquires); see the header.
+  ThreadRecord* record = this_thread_record();
+  const uint32_t tracked_depth =
+      record != nullptr ? record->window_depth.load(std::memory_order_relaxed) : kTrackedWindows;
+  if (tracked_depth < kTrackedWindows && level < 32) {
+    record->window_objects[tracked_depth].store(
+        object != nullptr ? reinterpret_cast<uintptr_t>(object) : kAnyObject,
+        std::memory_order_relaxed);
+    // A handler arriving from here on opens its window one level deeper.
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    record->window_depth.store(tracked_depth + 1, std::memory_order_relaxed);
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    // A handler that ran between the two stores used the same entry for its
+    // own window and has closed it (handlers nest): write ours again. This
+    // still comes before the arrival, which is what unmappers are ordered by.
+    const uintptr_t ours = object != nullptr ? reinterpret_cast<uintptr_t>(object) : kAnyObject;
+    if (record->window_objects[tracked_depth].load(std::memory_order_relaxed) != ours) {
+      record->window_objects[tracked_depth].store(ours, std::memory_order_relaxed);
+    }
+    t_tracked_levels |= 1U << level;
+  } else {
+    untracked_windows().fetch_add(1, std::memory_order_relaxed);
+  }
+  std::atomic_signal_fence(std::memory_order_seq_cst);
   exiters_.fetch_add(1, std::memory_order_relaxed);
   track_holder(t_exit_holders, t_exit_depth - 1, holder);
 }
 
 void UnmapLock::leave_exit_window() {
   track_holder(t_exit_holders, t_exit_depth - 1, nullptr);
-  // seq_cst: release hands everything read inside the window to the unmapper
-  // that sees the count drop; sequential consistency orders the decrement
-  // before the load of sleeping_unmappers_ (Dekker with wait_for_no_exiters).
-  if (saturating_decrement(exiters_, std::memory_order_seq_cst) == 1 &&
-      sleeping_unmappers_.load(std::memory_order_seq_cst) != 0) {
-    futex_wake_all(reinterpret_cast<const uint32_t*>(&exiters_), FutexScope::kPrivate);
+  const uint32_t level = t_exit_depth - 1;
+  const bool tracked = level < 32 && (t_tracked_levels & (1U << level)) != 0;
+  if (tracked) {
+    t_tracked_levels &= ~(1U << level);
+    ThreadRecord* record = t_record_of_windows();
+    // Fork may have wiped the record under this window (the child's forking
+    // thread finishing a window a handler interrupted): nothing to close.
+    if (record != nullptr && this_thread_owns(record)) {
+      const uint32_t depth = record->window_depth.load(std::memory_order_relaxed);
+      // release: hands everything read inside the window to the unmapper
+      // whose scan (acquire) sees the window closed.
+      if (depth != 0) record->window_depth.store(depth - 1, std::memory_order_release);
+    }
+  } else {
+    // release: as above, for the unmappers that wait for untracked windows.
+    saturating_decrement(untracked_windows(), std::memory_order_release);
   }
+  leave_exit_window_counted();
   --t_exit_depth;
 }
 
-void UnmapLock::begin_unmap(const void* holder) {
+void UnmapLock::leave_exit_window_counted() {
+  // seq_cst: sequential consistency orders the decrement before the load of
+  // sleeping_unmappers_ (Dekker with wait_for_windows_on): either the
+  // sleeping unmapper sees the count change, or we see it and wake it. Every
+  // close wakes a sleeping unmapper: it may be waiting for this window only.
+  saturating_decrement(exiters_, std::memory_order_seq_cst);
+  if (sleeping_unmappers_.load(std::memory_order_seq_cst) != 0) {
+    futex_wake_all(reinterpret_cast<const uint32_t*>(&exiters_), FutexScope::kPrivate);
+  }
+}
+
+void UnmapLock::begin_unmap(const void* holder, uintptr_t begin, uintptr_t end) {
   ++t_unmap_depth;
   // relaxed: only the hint that makes exiters cut their spin and defer.
   unmappers_.fetch_add(1, std::memory_order_relaxed);
@@ -97,18 +163,16 @@ void UnmapLock::begin_unmap(const void* holder) {
   // sees the other. Arrival windows need no fence (see the header).
   std::atomic_thread_fence(std::memory_order_seq_cst);
   if (!diagnostics_config().stats) {
-    if (t_exit_depth == 0) wait_for_no_exiters();
+    wait_for_windows_on(begin, end);
     return;
   }
-  // BARRIER_SHIM_STATS: the same wait, timed when there is one. acquire: as
-  // in wait_for_no_exiters, pairs with the release of the last window to
-  // close, so seeing 0 here is enough to go ahead with the unmap.
-  if (t_exit_depth != 0 || exiters_.load(std::memory_order_acquire) == 0) {
+  // BARRIER_SHIM_STATS: the same wait, timed when there is one.
+  if (!must_wait_for_a_window_on(begin, end)) {
     stats_record_unmap(false, 0);
     return;
   }
   const uint64_t started_ns = monotonic_ns();
-  wait_for_no_exiters();
+  wait_for_windows_on(begin, end);
   stats_record_unmap(true, monotonic_ns() - started_ns);
 }
 
@@ -118,26 +182,77 @@ void UnmapLock::end_unmap() {
   --t_unmap_depth;
 }
 
-void UnmapLock::wait_for_no_exiters() {
+bool UnmapLock::must_wait_for_a_window_on(uintptr_t begin, uintptr_t end) const {
+  // acquire: pairs with the release of the last window to close, so seeing 0
+  // here is enough to go ahead with the unmap.
+  if (exiters_.load(std::memory_order_acquire) == 0) return false;
+  // Untracked windows of other threads: their objects are unknown. This
+  // thread's own untracked ones are skipped, like its tracked ones.
+  uint32_t own_untracked = 0;
+  for (uint32_t level = 0; level < t_exit_depth; ++level) {
+    if (level >= 32 || (t_tracked_levels & (1U << level)) == 0) ++own_untracked;
+  }
+  // acquire: pairs with the release decrement of an untracked window.
+  if (untracked_windows().load(std::memory_order_acquire) > own_untracked) return true;
+  const ThreadRecord* own = t_record_of_windows();
+  ThreadRecord* table = thread_record_table();
+  const size_t used = thread_records_in_use_high_water();
+  for (size_t i = 0; i < used; ++i) {
+    const ThreadRecord& record = table[i];
+    if (&record == own) continue;
+    // acquire (owner, window_depth): a window closed (release) has finished
+    // reading; a record freed at its thread's exit has no windows.
+    if (record.owner.load(std::memory_order_acquire) == 0) continue;
+    uint32_t depth = record.window_depth.load(std::memory_order_acquire);
+    if (depth > kTrackedWindows) depth = kTrackedWindows;
+    for (uint32_t w = 0; w < depth; ++w) {
+      const uintptr_t object = record.window_objects[w].load(std::memory_order_relaxed);
+      if (object == kAnyObject || (object < end && object + kObjectBytes > begin)) return true;
+    }
+  }
+  return false;
+}
+
+void UnmapLock::wait_for_windows_on(uintptr_t begin, uintptr_t end) {
   for (int i = 0; i < kUnmapperSpinIterations; ++i) {
-    // acquire: pairs with the release of the last window to close, so its
-    // reads of the barrier happen-before our unmap.
-    if (exiters_.load(std::memory_order_acquire) == 0) return;
+    if (!must_wait_for_a_window_on(begin, end)) return;
     cpu_relax();
   }
   for (;;) {
-    // seq_cst increment, then seq_cst load: pairs with leave_exit_window's
-    // seq_cst decrement-then-load (Dekker), so either we see 0 or the exiter
-    // that makes it 0 sees us and wakes us.
+    // seq_cst increment, then seq_cst load of the count, then the scan: pairs
+    // with leave_exit_window's seq_cst decrement-then-load (Dekker), so
+    // either the scan sees a window closed, or its close changes the count
+    // from `seen` and wakes us. The timeout only bounds a lost race between
+    // a close and an open that leave the count at `seen`.
     sleeping_unmappers_.fetch_add(1, std::memory_order_seq_cst);
     const uint32_t seen = exiters_.load(std::memory_order_seq_cst);
-    if (seen != 0) {
-      // Sleeps only while the count still equals `seen`; any change re-checks.
-      futex_wait(reinterpret_cast<const uint32_t*>(&exiters_), seen, FutexScope::kPrivate);
+    const bool must_wait = must_wait_for_a_window_on(begin, end);
+    if (must_wait) {
+      futex_wait_bitset_until(reinterpret_cast<const uint32_t*>(&exiters_), seen,
+                              FUTEX_BITSET_MATCH_ANY, FutexScope::kPrivate,
+                              deadline_after(kUnmapperRecheckNs));
     }
     saturating_decrement(sleeping_unmappers_, std::memory_order_relaxed);
-    if (exiters_.load(std::memory_order_acquire) == 0) return;
+    if (!must_wait) return;
   }
+}
+
+void UnmapLock::close_windows_of_exiting_thread(ThreadRecord& record) {
+  // The exiting thread's own TLS depth dies with it; only the shared state
+  // needs undoing: each tracked window it left open.
+  uint32_t depth = record.window_depth.load(std::memory_order_relaxed);
+  if (depth > kTrackedWindows) depth = kTrackedWindows;
+  record.window_depth.store(0, std::memory_order_release);
+  for (uint32_t w = 0; w < depth; ++w) leave_exit_window_counted();
+  // Untracked ones of this thread (nested deeper than kTrackedWindows).
+  for (uint32_t level = 0; level < t_exit_depth && level < 32; ++level) {
+    if ((t_tracked_levels & (1U << level)) == 0) {
+      saturating_decrement(untracked_windows(), std::memory_order_release);
+      leave_exit_window_counted();
+    }
+  }
+  t_exit_depth = 0;
+  t_tracked_levels = 0;
 }
 
 void UnmapLock::abandon_holds_below(uintptr_t stack_pointer, uintptr_t altstack_begin,

@@ -7,31 +7,53 @@
 //  - Unmap side: held by munmap, mmap(MAP_FIXED), mremap and shmdt around the
 //    real call, and briefly by destroy to wait out this process's exit windows.
 //
-// Unmappers wait for the exit windows that are open; exiters never wait for
-// unmappers (they defer to one for a short, bounded spin, for fairness only).
-// Neither side excludes itself: unmappers nest and run concurrently, and
-// waiters never wait for each other here.
+// Unmappers wait for the exit windows that are open on the memory they
+// unmap; exiters never wait for unmappers (they defer to one for a short,
+// bounded spin, for fairness only). Neither side excludes itself: unmappers
+// nest and run concurrently, and waiters never wait for each other here.
 //
-// Why unmappers need not be seen by exiters, and a count is enough: an unmap
-// of barrier memory is legal only after the barrier's round completed and some
-// thread returned from it. Every window that can touch that memory was opened
-// by a participant of that round before its arrival, so its increment of
-// `exiters_` happens-before the completion, hence before the unmap's read of
-// `exiters_`: the unmapper sees it (coherence) and waits for its release. A
-// window opened later belongs to another barrier (or is the program's own
-// bug), so it may overlap the unmap. An earlier design had exiters back off
-// and wait for unmappers (the original symmetric lock); that deadlocks when a
-// signal handler waits at a barrier on a thread that is inside munmap, or
-// opens a window on a thread whose window an unmapper waits for (musl dropped
-// it for the same reason in f08ab9e6). Since windows never wait for a barrier
-// round (a bounded spin, then a CAS), an unmapper waits a bounded time.
+// Windows have owners. Each window is kept in its thread's record
+// (threads/thread_records.h) with the barrier object it may touch; a count of
+// all open windows (`exiters_`) is only the fast path ("none open: go") and
+// the futex word unmappers sleep on. An unmapper of [begin, end) waits for
+// exactly the windows of other live threads whose object lies in that range
+// (and for untracked windows: no free record, nested too deep). So:
+//  - an unmap of unrelated memory waits for no window: a signal handler that
+//    waits at another barrier inside a window cannot deadlock with a thread
+//    that unmaps something else first;
+//  - an unmap nested in its own thread's window (a handler) skips only that
+//    thread's windows, and still waits for other threads' windows on the
+//    range;
+//  - a thread that exits with windows open (pthread_exit or cancellation
+//    acted on in a handler inside a window) has them closed by its record's
+//    exit hook;
+//  - in a fork child the kernel has wiped the records (MADV_WIPEONFORK)
+//    before any atfork handler runs: an unmap there waits for no thread of
+//    the parent, whichever library's handler calls it.
 //
-// Signal handlers: a thread's own nesting depth of each side is kept in
-// thread-local storage, raised before the shared count and lowered after it.
-// An unmap nested in its own thread's exit window does not wait for exiters:
-// it would wait for itself. That one nested call gives up the exclusion; a
-// handler that unmaps the very barrier its own interrupted thread is leaving
-// is not supported.
+// Why an unmapper need not be seen by exiters, and a scan suffices: an unmap
+// of barrier memory is legal only after the barrier's round completed and
+// some thread returned from it. Every window that can touch that memory was
+// opened by a participant of that round before its arrival, so its record
+// entry (and its increment of `exiters_`) happens-before the completion,
+// hence before the unmapper's scan: the unmapper sees it (coherence) and
+// waits for its close (release store of the record's depth, acquired by the
+// scan). A window opened later belongs to another barrier (or is the
+// program's own bug), so it may overlap the unmap. An earlier design had
+// exiters back off and wait for unmappers (the original symmetric lock);
+// that deadlocks when a signal handler waits at a barrier on a thread that is
+// inside munmap, or opens a window on a thread whose window an unmapper waits
+// for (musl dropped it for the same reason in f08ab9e6). Since windows never
+// wait for a barrier round (a bounded spin, then a CAS), an unmapper waits a
+// bounded time.
+//
+// What remains: a signal handler that interrupts a thread inside its window
+// on barrier P and then blocks (at another barrier, say) until a second
+// thread has unmapped P itself: that unmapper must wait for the window (the
+// interrupted code will read P when the handler returns), and the handler
+// waits for the unmapper. A handler that unmaps the very barrier its own
+// interrupted thread is leaving is not supported either: it would skip its
+// own window, and the interrupted code would fault.
 //
 // longjmp out of a handler: the preload layer's longjmp wrappers call
 // abandon_holds_below() before jumping, so a window or section whose frame
@@ -41,12 +63,13 @@
 // fork: the child keeps only the forking thread, whose holds may be in any
 // state of their bookkeeping (fork may run in a handler). The child sets every
 // count to 0 and decrements saturate at 0, so the forking thread's later
-// releases cannot wrap a count, and an unmap in the child never waits for a
-// thread that no longer exists (its own open window is skipped as above).
+// releases cannot wrap a count; its own window is skipped as above.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+
+#include "threads/thread_records.h"
 
 namespace bshim {
 
@@ -57,8 +80,9 @@ class UnmapLock {
   UnmapLock& operator=(const UnmapLock&) = delete;
 
   // Exit side. Never blocks. `holder` is the holder object on the caller's
-  // stack (for abandon_holds_below; null: never abandoned).
-  void enter_exit_window(const void* holder = nullptr);
+  // stack (for abandon_holds_below; null: never abandoned); `object` the
+  // barrier object the window may touch (null: any memory).
+  void enter_exit_window(const void* holder = nullptr, const void* object = nullptr);
   void leave_exit_window();
   // True while some thread holds or wants the unmap side: spinners holding the
   // exit side cut their spin short so the unmapper is not kept waiting.
@@ -67,8 +91,10 @@ class UnmapLock {
     return unmappers_.load(std::memory_order_relaxed) != 0;
   }
 
-  // Unmap side. begin_unmap() waits for the exit windows open at that moment.
-  void begin_unmap(const void* holder = nullptr);
+  // Unmap side. begin_unmap() waits for the exit windows open at that moment
+  // whose object overlaps [begin, end), except this thread's own.
+  void begin_unmap(const void* holder = nullptr, uintptr_t begin = 0,
+                   uintptr_t end = UINTPTR_MAX);
   void end_unmap();
 
   // A longjmp out of a signal handler to a frame whose stack pointer is
@@ -86,8 +112,14 @@ class UnmapLock {
 
   void reset_in_child_after_fork();
 
+  // The thread-exit hook of the records: the windows `record`'s thread left
+  // open (it is exiting) no longer count.
+  void close_windows_of_exiting_thread(ThreadRecord& record);
+
  private:
-  void wait_for_no_exiters();
+  void wait_for_windows_on(uintptr_t begin, uintptr_t end);
+  bool must_wait_for_a_window_on(uintptr_t begin, uintptr_t end) const;
+  void leave_exit_window_counted();
 
   // Futex word: threads holding the exit side.
   std::atomic<uint32_t> exiters_{0};
@@ -101,10 +133,19 @@ class UnmapLock {
 // The one lock of this process. Constant-initialised, never destroyed.
 UnmapLock& process_unmap_lock();
 
+// Makes a thread that exits with windows open close them (the records' exit
+// hook). Called once by the library constructor.
+void prepare_unmap_lock();
+
 // RAII holders, for the preload wrappers, destroy and the wait path.
 class UnmapSection {
  public:
+  // All memory (shmdt: the segment's size is not known here).
   UnmapSection() { process_unmap_lock().begin_unmap(this); }
+  // Only [begin, end).
+  UnmapSection(uintptr_t begin, uintptr_t end) {
+    process_unmap_lock().begin_unmap(this, begin, end);
+  }
   ~UnmapSection() { process_unmap_lock().end_unmap(); }
   UnmapSection(const UnmapSection&) = delete;
   UnmapSection& operator=(const UnmapSection&) = delete;
@@ -112,7 +153,8 @@ class UnmapSection {
 
 class ExitWindow {
  public:
-  ExitWindow() { process_unmap_lock().enter_exit_window(this); }
+  // A window that may touch the barrier object at `object`.
+  explicit ExitWindow(const void* object) { process_unmap_lock().enter_exit_window(this, object); }
   ~ExitWindow() { process_unmap_lock().leave_exit_window(); }
   ExitWindow(const ExitWindow&) = delete;
   ExitWindow& operator=(const ExitWindow&) = delete;

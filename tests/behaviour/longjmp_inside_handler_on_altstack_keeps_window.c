@@ -1,8 +1,8 @@
 /* A signal handler running on an alternate signal stack that lies above the
  * interrupted thread's stack does a sigsetjmp/siglongjmp within itself. The
  * jump leaves nothing but handler frames, so the interrupted waiter's exit
- * window must stay held: a munmap by another thread meanwhile still waits for
- * it. (Comparing the jump target with the window's address across the two
+ * window must stay held: a munmap of the barrier's page by another thread
+ * meanwhile still waits for it. (An unmap of other memory need not wait.) (Comparing the jump target with the window's address across the two
  * stacks once released the live window: the munmap went ahead at once, and
  * the window's real release later dropped the count a second time.)
  *
@@ -78,9 +78,8 @@ int main(void)
     nanosleep(&settle, NULL);
 
     pthread_create(&releasing, NULL, releaser, NULL);
-    void *unrelated = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    bh_phase_set("munmap while the waiter is inside its window");
-    munmap(unrelated, 4096);
+    bh_phase_set("munmap of the barrier's page while the waiter is inside its window");
+    munmap((void *)barrier, 4096); /* the releaser writes it only before its release */
     int released_first = atomic_load(&round_released);
     pthread_join(releasing, NULL);
     pthread_join(waiting, NULL);
