@@ -55,12 +55,13 @@ int find_own_code(struct dl_phdr_info* info, size_t, void* data) {
 // next function; its name is that of the byte before (as debuggers do).
 void append_frame(TextBuffer& out, SymbolLookup& symbols, unsigned depth, uintptr_t ip,
                   bool ip_is_return_address) {
-  char name[kNameCapacity];
+  const char* name = nullptr;
+  size_t name_length = 0;
   uintptr_t offset = 0;
   const uintptr_t looked_up = ip_is_return_address ? ip - 1 : ip;
   out.text("  #").decimal(depth).character(' ').hex(ip, 16).character(' ');
-  if (symbols.find(looked_up, name, sizeof(name), &offset)) {
-    out.text(name).character('+').hex(offset + (ip - looked_up));
+  if (symbols.find(looked_up, kNameCapacity, &name, &name_length, &offset)) {
+    out.text(name, name_length).character('+').hex(offset + (ip - looked_up));
   } else {
     out.text("??");  // no symbol covers it: stripped, static in a stripped library, JIT
   }

@@ -8,8 +8,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <climits>
-
 namespace bshim {
 namespace {
 
@@ -21,25 +19,17 @@ constexpr unsigned char kNativeClass = ELFCLASS64;
 // What find_object() learns about the object that contains `address`.
 struct ObjectQuery {
   uintptr_t address;
-  bool found;
+  int fd;  // its file, open; -1 if none was found or it could not be opened
   uintptr_t load_base;
   uintptr_t begin;
   uintptr_t end;
-  char path[PATH_MAX];
 };
 
-bool copy_path(const char* path, char* out, size_t capacity) {
-  size_t i = 0;
-  for (; path[i] != '\0'; ++i) {
-    if (i + 1 >= capacity) return false;
-    out[i] = path[i];
-  }
-  out[i] = '\0';
-  return true;
-}
-
 // dl_iterate_phdr callback: stops at the object with a loaded segment that
-// contains query->address.
+// contains query->address, and opens its file there and then: the name
+// belongs to the loader and is only sure to stay valid while the loader's
+// lock is held (a dlclose in another thread could free it), and opening it
+// here spares a PATH_MAX copy on the reporting waiter's stack.
 int find_object(struct dl_phdr_info* info, size_t, void* data) {
   ObjectQuery* query = static_cast<ObjectQuery*>(data);
   uintptr_t begin = UINTPTR_MAX;
@@ -59,7 +49,7 @@ int find_object(struct dl_phdr_info* info, size_t, void* data) {
   const char* path = info->dlpi_name != nullptr && info->dlpi_name[0] != '\0'
                          ? info->dlpi_name
                          : "/proc/self/exe";
-  query->found = copy_path(path, query->path, sizeof(query->path));
+  query->fd = open(path, O_RDONLY | O_CLOEXEC);
   query->load_base = info->dlpi_addr;
   query->begin = begin;
   query->end = end;
@@ -114,13 +104,13 @@ bool SymbolLookup::map_object_containing(uintptr_t address) {
   unmap();
   ObjectQuery query{};
   query.address = address;
+  query.fd = -1;
   dl_iterate_phdr(find_object, &query);
-  if (!query.found) return false;
+  const int fd = query.fd;
+  if (fd < 0) return false;
   load_base_ = query.load_base;
   object_begin_ = query.begin;
   object_end_ = query.end;
-  const int fd = open(query.path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
   struct stat status;
   if (fstat(fd, &status) != 0 || status.st_size <= 0) {
     close(fd);
@@ -141,9 +131,8 @@ bool SymbolLookup::map_object_containing(uintptr_t address) {
   return true;
 }
 
-bool SymbolLookup::find(uintptr_t address, char* name, size_t capacity, uintptr_t* offset) {
-  if (capacity == 0) return false;
-  name[0] = '\0';
+bool SymbolLookup::find(uintptr_t address, size_t longest_name, const char** name,
+                        size_t* name_length, uintptr_t* offset) {
   if (image_ == nullptr || address < object_begin_ || address >= object_end_) {
     if (!map_object_containing(address)) return false;
   }
@@ -162,13 +151,13 @@ bool SymbolLookup::find(uintptr_t address, char* name, size_t capacity, uintptr_
         target - symbol.st_value >= symbol.st_size || symbol.st_name >= strings->sh_size) {
       continue;
     }
-    size_t length = 0;
+    // Up to the terminator, the end of the string table or `longest_name`.
+    const char* start = names + symbol.st_name;
     const size_t room = strings->sh_size - symbol.st_name;
-    for (; length + 1 < capacity && length < room && names[symbol.st_name + length] != '\0';
-         ++length) {
-      name[length] = names[symbol.st_name + length];
-    }
-    name[length] = '\0';
+    size_t length = 0;
+    while (length < longest_name && length < room && start[length] != '\0') ++length;
+    *name = start;
+    *name_length = length;
     *offset = target - symbol.st_value;
     return true;
   }

@@ -28,10 +28,13 @@ class SymbolLookup {
   SymbolLookup(const SymbolLookup&) = delete;
   SymbolLookup& operator=(const SymbolLookup&) = delete;
 
-  // The function containing `address`: its name (cut to fit `capacity`,
-  // always terminated) and `address`'s offset from its start. False if no
-  // symbol covers it (or the object's file cannot be read).
-  bool find(uintptr_t address, char* name, size_t capacity, uintptr_t* offset);
+  // The function containing `address`: its name, cut to at most
+  // `longest_name` bytes and not terminated, pointing into the mapped file
+  // (valid until the next find() or the end of this SymbolLookup; not copied,
+  // so that a lookup costs no stack for it), and `address`'s offset from its
+  // start. False if no symbol covers it (or the object's file cannot be read).
+  bool find(uintptr_t address, size_t longest_name, const char** name, size_t* name_length,
+            uintptr_t* offset);
 
  private:
   bool map_object_containing(uintptr_t address);

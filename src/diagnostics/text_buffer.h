@@ -20,6 +20,11 @@ class TextBuffer {
   TextBuffer& operator=(const TextBuffer&) = delete;
 
   TextBuffer& text(const char* string);
+  // `length` bytes of `bytes`, which need not be terminated.
+  TextBuffer& text(const char* bytes, size_t length) {
+    append(bytes, length);
+    return *this;
+  }
   TextBuffer& character(char c);
   // `value` in decimal, right-aligned in at least `width` characters.
   TextBuffer& decimal(uint64_t value, unsigned width = 0);

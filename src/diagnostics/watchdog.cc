@@ -3,14 +3,20 @@
 // backtrace of its own stack (backtrace_writer.h). Everything here is
 // async-signal-safe and allocates nothing: a FixedText on the stack, write(2),
 // getpid/gettid, process_vm_readv, libunwind's local unwinder and the ELF
-// symbol lookup (elf_symbols.h). It needs about 6 KiB of the waiter's stack
-// (the text, libunwind's context and cursor, a symbol name).
+// symbol lookup (elf_symbols.h).
+//
+// The report runs on the waiter's own stack, which may be small (a
+// PTHREAD_STACK_MIN thread, a SIGSTKSZ alternate signal stack), so it first
+// measures the room left (stack_room.h) and writes only what fits: the
+// whole report; or the report without its backtrace, saying so and why; or
+// one minimal line.
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdint>
 
 #include "diagnostics/backtrace_writer.h"
+#include "diagnostics/stack_room.h"
 #include "contract/barrier_layout.h"
 #include "contract/diagnostic_hooks.h"
 #include "os/read_without_fault.h"
@@ -46,14 +52,7 @@ void append_arrivals(TextBuffer& out, const StuckWait& wait) {
   }
 }
 
-}  // namespace
-
-void watchdog_write_stuck_report(int fd, const StuckWait& wait) {
-  const uint64_t pid = static_cast<uint64_t>(getpid());
-  const uint64_t tid = static_cast<uint64_t>(gettid());
-  // Big enough for the header and a typical stack in one write; deeper stacks
-  // are written in several (append_backtrace flushes).
-  FixedText<4096> out;
+void append_stuck_line(TextBuffer& out, const StuckWait& wait, uint64_t pid, uint64_t tid) {
   out.text(kPrefix).text("pid ").decimal(pid).text(" tid ").decimal(tid);
   out.text(": waiting ").seconds(wait.waited_ns, 1).text("s at barrier ");
   out.hex(reinterpret_cast<uintptr_t>(wait.barrier), 16);
@@ -61,14 +60,77 @@ void watchdog_write_stuck_report(int fd, const StuckWait& wait) {
   append_arrivals(out, wait);
   out.text(", round ").decimal(wait.round);
   out.text(wait.process_shared ? ", process-shared)\n" : ", private)\n");
+}
+
+void append_end_line(TextBuffer& out, uint64_t tid) {
+  out.text(kPrefix).text("end of report for tid ").decimal(tid).character('\n');
+}
+
+// Each kind of report is a function of its own, never inlined, so that the
+// buffers of the kinds not written take no room on the stack.
+__attribute__((noinline)) void write_full_report(int fd, const StuckWait& wait, uint64_t pid,
+                                                 uint64_t tid) {
+  // Enough for the stuck line and a short stack in one write; deeper stacks
+  // are written in several (append_backtrace flushes whole lines).
+  FixedText<1024> out;
+  append_stuck_line(out, wait, pid, tid);
   out.text(kPrefix).text("backtrace of tid ").decimal(tid).text(":\n");
   append_backtrace(out, fd);
   if (out.remaining() < 128) {  // keep the closing line whole
     write_all(fd, out);
     out.clear();
   }
-  out.text(kPrefix).text("end of report for tid ").decimal(tid).character('\n');
+  append_end_line(out, tid);
   write_all(fd, out);
+}
+
+__attribute__((noinline)) void write_report_without_backtrace(int fd, const StuckWait& wait,
+                                                              uint64_t pid, uint64_t tid,
+                                                              StackRoom room) {
+  FixedText<256> out;  // the stuck line, then the other three
+  append_stuck_line(out, wait, pid, tid);
+  write_all(fd, out);
+  out.clear();
+  out.text(kPrefix).text("backtrace of tid ").decimal(tid).text(":\n");
+  if (room.known) {
+    out.text("  (backtrace omitted: ").decimal(room.bytes).text(" bytes of stack left, ");
+    out.decimal(kWatchdogFullReportStack).text(" needed)\n");
+  } else {
+    out.text("  (backtrace omitted: the stack left could not be measured)\n");
+  }
+  append_end_line(out, tid);
+  write_all(fd, out);
+}
+
+__attribute__((noinline)) void write_minimal_line(int fd, const StuckWait& wait, uint64_t pid,
+                                                  uint64_t tid, StackRoom room) {
+  FixedText<192> line;
+  line.text(kPrefix).text("pid ").decimal(pid).text(" tid ").decimal(tid);
+  line.text(": stuck at barrier ").hex(reinterpret_cast<uintptr_t>(wait.barrier), 16);
+  line.text(", no report: ").decimal(room.bytes).text(" bytes of stack left\n");
+  write_all(fd, line);
+}
+
+}  // namespace
+
+void watchdog_write_stuck_report(int fd, const StuckWait& wait) {
+  watchdog_write_stuck_report_in(fd, wait, stack_room_below_caller(kWatchdogFullReportStack));
+}
+
+void watchdog_write_stuck_report_in(int fd, const StuckWait& wait, StackRoom room) {
+  const uint64_t pid = static_cast<uint64_t>(getpid());
+  const uint64_t tid = static_cast<uint64_t>(gettid());
+  if (room.known && room.bytes >= kWatchdogFullReportStack) {
+    write_full_report(fd, wait, pid, tid);
+  } else if (!room.known || room.bytes >= kWatchdogShortReportStack) {
+    // Unmeasured (process_vm_readv refused): the report without backtrace,
+    // about as deep as the wait that got here, rather than one that could
+    // overflow.
+    write_report_without_backtrace(fd, wait, pid, tid, room);
+  } else if (room.bytes >= kWatchdogMinimalLineStack) {
+    write_minimal_line(fd, wait, pid, tid, room);
+  }
+  // With less than that left, anything written could overflow: nothing.
 }
 
 void watchdog_write_completed_line(int fd, const StuckWait& wait) {
@@ -94,6 +156,8 @@ bool watchdog_report_stuck(const StuckWait& wait) {
 
 void watchdog_report_completed(const StuckWait& wait) {
   watchdog_note_completed(wait.barrier, wait.round, monotonic_ns());
+  const StackRoom room = stack_room_below_caller(kWatchdogCompletedLineStack);
+  if (room.known && room.bytes < kWatchdogCompletedLineStack) return;  // it would not fit
   watchdog_write_completed_line(STDERR_FILENO, wait);
 }
 
