@@ -24,6 +24,8 @@ constinit std::atomic<MunmapFn> g_munmap{nullptr};
 constinit std::atomic<MremapFn> g_mremap{nullptr};
 constinit std::atomic<ShmdtFn> g_shmdt{nullptr};
 constinit std::atomic<JumpFn> g_jumps[4] = {};
+using ThreadExitFn = void (*)(void*);
+constinit std::atomic<ThreadExitFn> g_pthread_exit{nullptr};
 
 struct JumpSymbol {
   const char* name;
@@ -61,6 +63,15 @@ void* lookup_next_interposable(const char* name) {
   return symbol != nullptr ? symbol : lookup_next(name);
 }
 
+// pthread_exit: GLIBC_2.34 in libc.so.6 since glibc 2.34 (libpthread before).
+void resolve_thread_exit() {
+  void* symbol = dlvsym(RTLD_NEXT, "pthread_exit", "GLIBC_2.34");
+  if (symbol == nullptr) symbol = lookup_next("pthread_exit");
+  if (symbol != nullptr && symbol != dlsym(RTLD_DEFAULT, "pthread_exit")) {
+    g_pthread_exit.store(reinterpret_cast<ThreadExitFn>(symbol), std::memory_order_relaxed);
+  }
+}
+
 template <typename Fn>
 void resolve(std::atomic<Fn>& slot, const char* name, void* own_wrapper) {
   void* symbol = lookup_next_interposable(name);
@@ -79,6 +90,18 @@ void resolve_real_functions() {
   resolve(g_mremap, "mremap", dlsym(RTLD_DEFAULT, "mremap"));
   resolve(g_shmdt, "shmdt", dlsym(RTLD_DEFAULT, "shmdt"));
   for (int index = 0; index < 4; ++index) resolve_jump(index);
+  resolve_thread_exit();
+}
+
+void call_real_pthread_exit(void* value) {
+  ThreadExitFn real = g_pthread_exit.load(std::memory_order_relaxed);
+  if (real == nullptr) {
+    resolve_thread_exit();
+    real = g_pthread_exit.load(std::memory_order_relaxed);
+  }
+  if (real == nullptr) __builtin_trap();  // no libc pthread_exit: cannot happen
+  real(value);
+  __builtin_unreachable();
 }
 
 void call_real_jump(JumpKind kind, struct __jmp_buf_tag* env, int value) {

@@ -1,5 +1,5 @@
-// The real munmap, mmap, mremap, shmdt and the longjmp family, behind the
-// wrappers.
+// The real munmap, mmap, mremap, shmdt, the longjmp family and pthread_exit,
+// behind the wrappers.
 //
 // resolve_real_functions() looks them up once, from the library constructor,
 // with dlvsym/dlsym(RTLD_NEXT). A call that arrives before that (from the
@@ -27,6 +27,8 @@ int call_real_shmdt(const void* shmaddr);
 
 enum class JumpKind { kLongjmp, kUnderscoreLongjmp, kSiglongjmp, kLongjmpChk };
 [[noreturn]] void call_real_jump(JumpKind kind, struct __jmp_buf_tag* env, int value);
+
+[[noreturn]] void call_real_pthread_exit(void* value);
 
 // Load time: can the wrappers read the stack pointer a jmp_buf restores?
 void check_jump_buffer_layout();

@@ -40,6 +40,7 @@
 #include "robust/broken_generations.h"
 #include "barrier/generation.h"
 #include "os/cpu_relax.h"
+#include "os/forced_unwind_cleanup.h"
 #include "os/futex.h"
 #include "os/read_without_fault.h"
 #include "robust/robust_membership.h"
@@ -187,8 +188,12 @@ Armed arm_sleep_unless_over(BarrierObject* object, const BarrierConstants& const
 }
 
 // Switches this thread to deferred cancellation for its lifetime and back
-// to what it was. pthread_barrier_wait is no cancellation point, so a pending
-// request acts only when asynchronous cancellation is restored.
+// to what it was. An asynchronous cancellation could strike in the middle of
+// the window's own bookkeeping. pthread_barrier_wait is no cancellation
+// point, so a pending request acts only when asynchronous cancellation is
+// restored. (A cancellation point in a signal handler that interrupts the
+// window still acts, as with glibc: the window closes on that unwinding,
+// see WindowClosedOnForcedUnwind.)
 class AsyncCancellationDeferred {
  public:
   AsyncCancellationDeferred() { pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, &previous_); }
@@ -202,6 +207,26 @@ class AsyncCancellationDeferred {
   int previous_ = PTHREAD_CANCEL_DEFERRED;
 };
 
+// An exit window that is closed also when its frame is left by forced
+// unwinding (os/forced_unwind_cleanup.h): pthread_exit or a cancellation
+// point in a signal handler that interrupted the window. Without it the
+// window stays open while the program's cleanup handlers run, and an
+// unmapper of the barrier (or, before the thread exits, of anything) waits.
+// The cleanup is registered before the window opens and removed after it
+// closed; its routine closes the window only while it is still open.
+class WindowClosedOnForcedUnwind {
+ public:
+  explicit WindowClosedOnForcedUnwind(const void* object)
+      : cleanup_(close_if_open, &window_), window_(object) {}
+
+ private:
+  static void close_if_open(void* window) {
+    process_unmap_lock().leave_exit_windows_down_to(window);
+  }
+  RunOnForcedUnwind cleanup_;  // declared first: registered first, removed last
+  ExitWindow window_;
+};
+
 // A sleeper of a robust barrier found a participant dead: break the round
 // unless it completed first, and wake every sleeper of the barrier. A round
 // whose arrivals are all in has a completer between its arrival and its
@@ -212,7 +237,7 @@ Round break_round(BarrierObject* object, const BarrierConstants& constants, uint
                   FutexScope scope, bool* full_round_seen_dead) {
   AsyncCancellationDeferred no_cancellation_inside_the_window;
   // Rule 1 again: this sleeper is about to touch the object in user space.
-  ExitWindow window(object);
+  WindowClosedOnForcedUnwind window(object);
   // seq_cst: the window's count is seen by any unmapper whose read of it
   // comes after the kernel read below in the single total order (the window
   // opens relaxed; arrivals order it by happens-before, but this one opens
@@ -334,12 +359,12 @@ int wait_on_object(BarrierObject* object, const BarrierConstants& constants,
   if (robust) join_membership(constants.robust_semaphore);
   uint32_t round;
   {
-    // An asynchronous cancellation inside the window would leave it open for
+    // An asynchronous cancellation inside the window could leave it open for
     // good, and every later munmap in the process would wait for it. Defer it
     // until the window is closed (destructors run in reverse order); the
     // window is bounded, and the sleep below is cancellable as before.
     AsyncCancellationDeferred no_cancellation_inside_the_window;
-    ExitWindow window(object);  // rule 1: opened before the arrival
+    WindowClosedOnForcedUnwind window(object);  // rule 1: opened before the arrival
     // A broken barrier answers at once, without counting an arrival.
     // acquire: the broken bit's CAS published nothing we need, but a later
     // completed round would (it cannot come: the bit is sticky).
