@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 namespace bshim {
 namespace {
@@ -93,6 +95,9 @@ ThreadRecord* claim_record() {
     }
     g_records[i].depth.store(0, std::memory_order_relaxed);
     g_records[i].window_depth.store(0, std::memory_order_relaxed);
+    // One system call per thread, on its first wait: unmappers that lend
+    // it their priority need its kernel id.
+    g_records[i].tid.store(static_cast<int32_t>(syscall(SYS_gettid)), std::memory_order_relaxed);
     // A wrap-aware maximum is not needed: the mark only grows.
     size_t high = g_high_water.load(std::memory_order_relaxed);
     while (high < i + 1 &&
@@ -198,6 +203,10 @@ void reset_thread_records_in_child() {
   const size_t used = thread_records_in_use_high_water();
   for (size_t i = 0; i < used; ++i) {
     if (&g_records[i] != t_record) free_record(&g_records[i]);
+  }
+  // The forking thread has a new kernel id in the child.
+  if (t_record != nullptr) {
+    t_record->tid.store(static_cast<int32_t>(syscall(SYS_gettid)), std::memory_order_relaxed);
   }
   g_untracked.store(0, std::memory_order_relaxed);
   g_table.untracked_windows.store(0, std::memory_order_relaxed);

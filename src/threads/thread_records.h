@@ -64,7 +64,7 @@ struct alignas(64) ThreadRecord {
   uint32_t reserved;
   WaitEntry waits[kTrackedWaits];
   std::atomic<uint32_t> window_depth;  // exit windows open, nested ones included
-  uint32_t reserved2;
+  std::atomic<int32_t> tid;            // the owner's kernel thread id (priority boosts)
   std::atomic<uintptr_t> window_objects[kTrackedWindows];  // barrier, or kAnyObject
 };
 static_assert(sizeof(ThreadRecord) == 128, "waits and windows: a cache line each");

@@ -3,6 +3,7 @@
 #include "os/cpu_relax.h"
 #include "contract/diagnostic_hooks.h"
 #include "os/futex.h"
+#include "os/priority_boost.h"
 #include "threads/discarded_frames.h"
 
 namespace bshim {
@@ -182,7 +183,9 @@ void UnmapLock::end_unmap() {
   --t_unmap_depth;
 }
 
-bool UnmapLock::must_wait_for_a_window_on(uintptr_t begin, uintptr_t end) const {
+bool UnmapLock::must_wait_for_a_window_on(uintptr_t begin, uintptr_t end,
+                                          pid_t* owner_tid) const {
+  if (owner_tid != nullptr) *owner_tid = 0;
   // acquire: pairs with the release of the last window to close, so seeing 0
   // here is enough to go ahead with the unmap.
   if (exiters_.load(std::memory_order_acquire) == 0) return false;
@@ -207,7 +210,10 @@ bool UnmapLock::must_wait_for_a_window_on(uintptr_t begin, uintptr_t end) const 
     if (depth > kTrackedWindows) depth = kTrackedWindows;
     for (uint32_t w = 0; w < depth; ++w) {
       const uintptr_t object = record.window_objects[w].load(std::memory_order_relaxed);
-      if (object == kAnyObject || (object < end && object + kObjectBytes > begin)) return true;
+      if (object == kAnyObject || (object < end && object + kObjectBytes > begin)) {
+        if (owner_tid != nullptr) *owner_tid = record.tid.load(std::memory_order_relaxed);
+        return true;
+      }
     }
   }
   return false;
@@ -218,6 +224,7 @@ void UnmapLock::wait_for_windows_on(uintptr_t begin, uintptr_t end) {
     if (!must_wait_for_a_window_on(begin, end)) return;
     cpu_relax();
   }
+  PriorityBoost boost;  // ends (gives the priority back) when the wait does
   for (;;) {
     // seq_cst increment, then seq_cst load of the count, then the scan: pairs
     // with leave_exit_window's seq_cst decrement-then-load (Dekker), so
@@ -226,8 +233,13 @@ void UnmapLock::wait_for_windows_on(uintptr_t begin, uintptr_t end) {
     // a close and an open that leave the count at `seen`.
     sleeping_unmappers_.fetch_add(1, std::memory_order_seq_cst);
     const uint32_t seen = exiters_.load(std::memory_order_seq_cst);
-    const bool must_wait = must_wait_for_a_window_on(begin, end);
+    pid_t owner = 0;
+    const bool must_wait = must_wait_for_a_window_on(begin, end, &owner);
     if (must_wait) {
+      // A real-time unmapper lends its priority to the owner it waits for,
+      // so that a thread of middle priority cannot keep that owner (and so
+      // this unmapper) from running; taken back when the wait ends.
+      boost.lend_to(owner);
       futex_wait_bitset_until(reinterpret_cast<const uint32_t*>(&exiters_), seen,
                               FUTEX_BITSET_MATCH_ANY, FutexScope::kPrivate,
                               deadline_after(kUnmapperRecheckNs));

@@ -47,6 +47,11 @@
 // wait for a barrier round (a bounded spin, then a CAS), an unmapper waits a
 // bounded time.
 //
+// Real-time owners: a window owner of lower priority that is preempted inside
+// its window by a thread of middle priority would keep a real-time unmapper
+// waiting for as long as that thread runs. An unmapper that has to sleep lends
+// the owner its own policy and priority for the wait (os/priority_boost.h).
+//
 // What remains: a signal handler that interrupts a thread inside its window
 // on barrier P and then blocks (at another barrier, say) until a second
 // thread has unmapped P itself: that unmapper must wait for the window (the
@@ -65,6 +70,8 @@
 // count to 0 and decrements saturate at 0, so the forking thread's later
 // releases cannot wrap a count; its own window is skipped as above.
 #pragma once
+
+#include <sys/types.h>
 
 #include <atomic>
 #include <cstdint>
@@ -122,7 +129,10 @@ class UnmapLock {
 
  private:
   void wait_for_windows_on(uintptr_t begin, uintptr_t end);
-  bool must_wait_for_a_window_on(uintptr_t begin, uintptr_t end) const;
+  // True if this thread must wait for a window on [begin, end); then
+  // *owner_tid is the kernel id of a thread whose window it is, or 0 when
+  // unknown (an untracked window).
+  bool must_wait_for_a_window_on(uintptr_t begin, uintptr_t end, pid_t* owner_tid = nullptr) const;
   void leave_exit_window_counted();
 
   // Futex word: threads holding the exit side.
