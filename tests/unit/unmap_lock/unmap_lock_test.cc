@@ -39,6 +39,40 @@ TEST(UnmapLock, UnmapperWaitsForAnOpenExitWindow) {
   EXPECT_TRUE(unmap_done.load());
 }
 
+TEST(UnmapLock, AnUnmapOfOtherMemoryDoesNotWaitForAWindow) {
+  // Windows name the barrier they may touch; an unmap of pages that do not
+  // hold it goes ahead while the window is open.
+  UnmapLock lock;
+  alignas(64) static char barrier_bytes[64];
+  alignas(4096) static char other_page[4096];
+  lock.enter_exit_window(nullptr, barrier_bytes);
+  std::thread unmapper([&] {
+    lock.begin_unmap(nullptr, reinterpret_cast<uintptr_t>(other_page),
+                     reinterpret_cast<uintptr_t>(other_page) + sizeof(other_page));
+    lock.end_unmap();
+  });
+  unmapper.join();  // hangs if the unmapper waited for the unrelated window
+  lock.leave_exit_window();
+}
+
+TEST(UnmapLock, AnUnmapOfTheWindowsBarrierWaitsForIt) {
+  UnmapLock lock;
+  alignas(64) static char barrier_bytes[64];
+  std::atomic<bool> unmap_done{false};
+  lock.enter_exit_window(nullptr, barrier_bytes);
+  std::thread unmapper([&] {
+    const auto begin = reinterpret_cast<uintptr_t>(barrier_bytes);
+    lock.begin_unmap(nullptr, begin + 16, begin + 17);  // one byte of the 32
+    unmap_done = true;
+    lock.end_unmap();
+  });
+  std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(unmap_done.load());  // an ordering assertion, as above
+  lock.leave_exit_window();
+  unmapper.join();
+  EXPECT_TRUE(unmap_done.load());
+}
+
 TEST(UnmapLock, ExiterNeverWaitsForAnUnmapInProgress) {
   // Exiters defer to unmappers only for a bounded spin: a window must open
   // even while an unmap is held for ever (a signal handler on the unmapping
