@@ -11,9 +11,9 @@
 //    path) or the state word still shows it (object path);
 //  - threads of other processes (process-shared barriers in shared memory):
 //    the kernel's count of sleepers on the barrier's futex word, which drops
-//    a sleeper whose process died. Arrivals of other processes that are not
-//    asleep are given a bounded time to fall asleep (the waiting phase before
-//    the sleep is bounded), then taken for arrivals whose threads are gone.
+//    a sleeper whose process died. Arrivals of other processes that the
+//    kernel does not count (stopped, preempted before their sleep, or dead)
+//    are taken for dead ones only when no other process maps the bytes.
 #pragma once
 
 #include <pthread.h>
@@ -26,9 +26,9 @@ namespace bshim {
 
 // True if a thread of a live process is inside a wait on `barrier` (whose
 // constant fields are `constants`, state word `state`) in a round that has
-// not completed. May sleep a few milliseconds, only when the state word
+// not completed. Reads /proc (every process's maps) only when the state word
 // counts arrivals that neither this process's records nor the kernel's
-// sleepers account for. Not async-signal-safe only in that it may take time.
+// sleepers account for.
 bool has_blocked_waiters(const pthread_barrier_t* barrier, const BarrierConstants& constants,
                          uint64_t state);
 

@@ -32,28 +32,8 @@ pthread_key_t g_exit_key;
 std::atomic<bool> g_exit_key_usable{false};
 constexpr unsigned kKeysWithoutAllocation = 32;
 
-// This thread's record and the token that proves it still owns it (after
-// fork the kernel wiped the table under it). initial-exec: a plain
-// %fs-relative access, no allocation, even on first use in a signal handler.
-__thread ThreadRecord* t_record __attribute__((tls_model("initial-exec")));
-__thread uint64_t t_token __attribute__((tls_model("initial-exec")));
-// Where each tracked wait's holder lives on the stack, for abandon_waits_below.
-__thread uintptr_t t_wait_holders[kTrackedWaits] __attribute__((tls_model("initial-exec")));
 
-bool owns(const ThreadRecord* record);
-
-}  // namespace
-
-bool this_thread_owns(const ThreadRecord* record) { return owns(record); }
-
-namespace {
-
-bool owns(const ThreadRecord* record) {
-  // relaxed: only this thread ever stores its own token; the load sees it,
-  // or, after fork wiped the table, 0 or another child thread's token.
-  return record != nullptr && t_token != 0 &&
-         record->owner.load(std::memory_order_relaxed) == t_token;
-}
+bool owns(const ThreadRecord* record) { return this_thread_owns(record); }
 
 // Frees the record: its waits end with the thread. release: a reader that
 // sees the record free (acquire) or reused sees depth 0 first.
@@ -74,22 +54,28 @@ void free_record(ThreadRecord* record) {
 // exits through pthread_exit (return from the start routine, cancellation).
 void free_record_at_thread_exit(void* value) {
   ThreadRecord* record = static_cast<ThreadRecord*>(value);
-  if (record == t_record && owns(record)) {
+  if (record == t_thread_record && owns(record)) {
     if (auto* hook = g_exit_hook.load(std::memory_order_acquire)) hook(*record);
     free_record(record);
   }
-  t_record = nullptr;
+  t_thread_record = nullptr;
 }
 
-ThreadRecord* claim_record() {
-  if (t_token == 0) t_token = g_next_token.fetch_add(1, std::memory_order_relaxed) + 1;
+}  // namespace
+
+__thread ThreadRecord* t_thread_record __attribute__((tls_model("initial-exec")));
+__thread uint64_t t_thread_token __attribute__((tls_model("initial-exec")));
+__thread uintptr_t t_wait_holders[kTrackedWaits] __attribute__((tls_model("initial-exec")));
+
+ThreadRecord* claim_thread_record() {
+  if (t_thread_token == 0) t_thread_token = g_next_token.fetch_add(1, std::memory_order_relaxed) + 1;
   for (size_t i = 0; i < kMaxThreadRecords; ++i) {
     uint64_t expected = 0;
     // relaxed: a record is only ever handed from a thread that exited (its
     // release store of 0) to one that claims it; the claimant writes every
     // field it reads before using it.
     if (g_records[i].owner.load(std::memory_order_relaxed) != 0 ||
-        !g_records[i].owner.compare_exchange_strong(expected, t_token,
+        !g_records[i].owner.compare_exchange_strong(expected, t_thread_token,
                                                     std::memory_order_acquire)) {
       continue;
     }
@@ -107,20 +93,11 @@ ThreadRecord* claim_record() {
     if (g_exit_key_usable.load(std::memory_order_acquire)) {
       pthread_setspecific(g_exit_key, &g_records[i]);
     }
-    t_record = &g_records[i];
-    return t_record;
+    t_thread_record = &g_records[i];
+    return t_thread_record;
   }
   return nullptr;  // table full: this thread waits untracked
 }
-
-}  // namespace
-
-ThreadRecord* this_thread_record() {
-  ThreadRecord* record = t_record;
-  return owns(record) ? record : claim_record();
-}
-
-ThreadRecord* this_thread_record_if_any() { return owns(t_record) ? t_record : nullptr; }
 
 std::atomic<uint32_t>& untracked_windows() { return g_table.untracked_windows; }
 
@@ -144,69 +121,24 @@ void prepare_thread_records() {
   });
 }
 
-TrackedWait::TrackedWait(const void* barrier, uint32_t generation, const void* holder)
-    : record_(this_thread_record()), entry_(nullptr) {
-  if (record_ == nullptr) {
-    g_untracked.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
-  const uint32_t depth = record_->depth.load(std::memory_order_relaxed);
-  if (depth < kTrackedWaits) {
-    entry_ = &record_->waits[depth];
-    // relaxed: published by the release store of depth below.
-    entry_->barrier.store(reinterpret_cast<uintptr_t>(barrier), std::memory_order_relaxed);
-    entry_->generation.store(generation, std::memory_order_relaxed);
-    entry_->round.store(kRoundNotArrived, std::memory_order_relaxed);
-    t_wait_holders[depth] = reinterpret_cast<uintptr_t>(holder);
-  } else {
-    g_untracked.fetch_add(1, std::memory_order_relaxed);
-  }
-  // A handler that interrupts this thread from here on nests its wait at
-  // depth + 1. release: the entry is visible to whoever reads this depth.
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-  record_->depth.store(depth + 1, std::memory_order_release);
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-  // A handler that ran between the entry's stores and the depth's used the
-  // same entry for its own wait, and has finished with it (handlers nest):
-  // write ours again. From here on nested waits use the next entry.
-  if (entry_ != nullptr &&
-      (entry_->barrier.load(std::memory_order_relaxed) != reinterpret_cast<uintptr_t>(barrier) ||
-       entry_->generation.load(std::memory_order_relaxed) != generation)) {
-    entry_->barrier.store(reinterpret_cast<uintptr_t>(barrier), std::memory_order_relaxed);
-    entry_->generation.store(generation, std::memory_order_relaxed);
-    entry_->round.store(kRoundNotArrived, std::memory_order_relaxed);
-    t_wait_holders[depth] = reinterpret_cast<uintptr_t>(holder);
-  }
-}
+void count_untracked_wait() { g_untracked.fetch_add(1, std::memory_order_relaxed); }
 
-TrackedWait::~TrackedWait() {
-  if (record_ == nullptr || !owns(record_)) {
-    // No record, or fork wiped it under this wait (the child's forking thread
-    // finishing a wait its handler interrupted): nothing of ours to undo but
-    // the untracked count, which saturates after the child's reset.
-    if (record_ == nullptr) {
-      uint32_t value = g_untracked.load(std::memory_order_relaxed);
-      while (value != 0 && !g_untracked.compare_exchange_weak(value, value - 1,
-                                                              std::memory_order_relaxed)) {
-      }
-    }
-    return;
+void uncount_untracked_wait() {
+  // Saturates: the child of fork reset the count under a wait in progress.
+  uint32_t value = g_untracked.load(std::memory_order_relaxed);
+  while (value != 0 &&
+         !g_untracked.compare_exchange_weak(value, value - 1, std::memory_order_relaxed)) {
   }
-  const uint32_t depth = record_->depth.load(std::memory_order_relaxed);
-  if (depth > kTrackedWaits) g_untracked.fetch_sub(1, std::memory_order_relaxed);
-  // relaxed: a reader that still sees the old depth sees an entry whose round
-  // is complete, which it does not count as blocked.
-  if (depth != 0) record_->depth.store(depth - 1, std::memory_order_relaxed);
 }
 
 void reset_thread_records_in_child() {
   const size_t used = thread_records_in_use_high_water();
   for (size_t i = 0; i < used; ++i) {
-    if (&g_records[i] != t_record) free_record(&g_records[i]);
+    if (&g_records[i] != t_thread_record) free_record(&g_records[i]);
   }
   // The forking thread has a new kernel id in the child.
-  if (t_record != nullptr) {
-    t_record->tid.store(static_cast<int32_t>(syscall(SYS_gettid)), std::memory_order_relaxed);
+  if (t_thread_record != nullptr) {
+    t_thread_record->tid.store(static_cast<int32_t>(syscall(SYS_gettid)), std::memory_order_relaxed);
   }
   g_untracked.store(0, std::memory_order_relaxed);
   g_table.untracked_windows.store(0, std::memory_order_relaxed);
@@ -215,7 +147,7 @@ void reset_thread_records_in_child() {
 uint32_t untracked_waits() { return g_untracked.load(std::memory_order_relaxed); }
 
 void abandon_waits_below(const DiscardedFrames& frames) {
-  ThreadRecord* record = t_record;
+  ThreadRecord* record = t_thread_record;
   if (!owns(record)) return;
   // Innermost first, as their destructors would have run.
   for (;;) {

@@ -81,8 +81,8 @@ void prepare_thread_records();
 // address of the caller's frame object (for abandon_waits_below).
 class TrackedWait {
  public:
-  TrackedWait(const void* barrier, uint32_t generation, const void* holder);
-  ~TrackedWait();
+  inline TrackedWait(const void* barrier, uint32_t generation, const void* holder);
+  inline ~TrackedWait();
   TrackedWait(const TrackedWait&) = delete;
   TrackedWait& operator=(const TrackedWait&) = delete;
   // The round this wait's arrival joined.
@@ -100,13 +100,36 @@ class TrackedWait {
 
 // Waits in progress that have no entry (no record, or nested too deep).
 uint32_t untracked_waits();
+// Counts one more or one fewer untracked wait (the slow paths of TrackedWait).
+void count_untracked_wait();
+void uncount_untracked_wait();
+// Where each tracked wait's holder lives on the stack, for abandon_waits_below.
+extern __thread uintptr_t t_wait_holders[kTrackedWaits] __attribute__((tls_model("initial-exec")));
 
-// This thread's record, claimed on first use; nullptr when none is free.
-ThreadRecord* this_thread_record();
-// This thread's record if it has claimed one and still owns it, else nullptr.
-ThreadRecord* this_thread_record_if_any();
+// This thread's record and the token that proves it still owns it (after
+// fork the kernel wiped the table under it). initial-exec: a plain
+// %fs-relative access, no allocation, even on first use in a signal handler.
+extern __thread ThreadRecord* t_thread_record __attribute__((tls_model("initial-exec")));
+extern __thread uint64_t t_thread_token __attribute__((tls_model("initial-exec")));
+
 // True while this thread owns `record` (fork wipes the table).
-bool this_thread_owns(const ThreadRecord* record);
+inline bool this_thread_owns(const ThreadRecord* record) {
+  // relaxed: only this thread ever stores its own token; the load sees it,
+  // or, after fork wiped the table, 0 or another child thread's token.
+  return record != nullptr && t_thread_token != 0 &&
+         record->owner.load(std::memory_order_relaxed) == t_thread_token;
+}
+// This thread's record if it has claimed one and still owns it, else nullptr.
+inline ThreadRecord* this_thread_record_if_any() {
+  ThreadRecord* record = t_thread_record;
+  return this_thread_owns(record) ? record : nullptr;
+}
+ThreadRecord* claim_thread_record();  // the slow path: first use, or after fork
+// This thread's record, claimed on first use; nullptr when none is free.
+inline ThreadRecord* this_thread_record() {
+  ThreadRecord* record = this_thread_record_if_any();
+  return record != nullptr ? record : claim_thread_record();
+}
 
 // Exit windows open without a tracked entry, in this process; kept in the
 // table's fork-wiped memory, so a fork child starts at 0.
@@ -134,6 +157,47 @@ void reset_thread_records_in_child();
 // For tests: the table and how many records have ever been used.
 ThreadRecord* thread_record_table();
 size_t thread_records_in_use_high_water();
+
+TrackedWait::TrackedWait(const void* barrier, uint32_t generation, const void* holder)
+    : record_(this_thread_record()), entry_(nullptr) {
+  if (record_ == nullptr) {
+    count_untracked_wait();
+    return;
+  }
+  const uint32_t depth = record_->depth.load(std::memory_order_relaxed);
+  // The depth first: a signal handler that interrupts this thread from here
+  // on nests its wait one entry further and cannot overwrite ours. relaxed:
+  // a reader that matters (init or destroy of this barrier) is ordered after
+  // this wait's arrival, which comes after every store here; one that reads
+  // in between may see the entry's previous contents, a wait that is over.
+  record_->depth.store(depth + 1, std::memory_order_relaxed);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  if (depth >= kTrackedWaits) {
+    count_untracked_wait();
+    return;
+  }
+  entry_ = &record_->waits[depth];
+  entry_->barrier.store(reinterpret_cast<uintptr_t>(barrier), std::memory_order_relaxed);
+  entry_->generation.store(generation, std::memory_order_relaxed);
+  entry_->round.store(kRoundNotArrived, std::memory_order_relaxed);
+  t_wait_holders[depth] = reinterpret_cast<uintptr_t>(holder);
+}
+
+TrackedWait::~TrackedWait() {
+  if (record_ == nullptr) {
+    uncount_untracked_wait();
+    return;
+  }
+  // Fork may have wiped the record under this wait (the child's forking
+  // thread finishing a wait its handler interrupted): nothing of ours left.
+  if (!this_thread_owns(record_)) return;
+  const uint32_t depth = record_->depth.load(std::memory_order_relaxed);
+  if (depth > kTrackedWaits) uncount_untracked_wait();
+  // relaxed: a reader that still sees the old depth sees an entry whose round
+  // is complete, which it does not count as blocked. A handler nested before
+  // this store uses the entry again only after its own wait has ended.
+  if (depth != 0) record_->depth.store(depth - 1, std::memory_order_relaxed);
+}
 
 template <typename Visit>
 bool any_tracked_wait_on(const void* barrier, uint32_t generation, Visit visit) {

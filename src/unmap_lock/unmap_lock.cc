@@ -25,6 +25,14 @@ __thread uintptr_t t_unmap_holders[UnmapLock::kTrackedHolds]
 // Bit L set: this thread's window at nesting level L is in its record (the
 // others are counted in untracked_windows()). Levels past 31 are untracked.
 __thread uint32_t t_tracked_levels __attribute__((tls_model("initial-exec")));
+// How many of exiters_ and of untracked_windows() this thread has raised and
+// not yet lowered. Each is raised right after the shared count and lowered
+// right before it, so a thread that exits between the two (pthread_exit in a
+// handler) can only leave the shared count one too high (an unmapper then
+// scans, which is safe), never one too low; the exit hook lowers the shared
+// counts by exactly these.
+__thread uint32_t t_counted_windows __attribute__((tls_model("initial-exec")));
+__thread uint32_t t_counted_untracked __attribute__((tls_model("initial-exec")));
 
 // The record this thread's tracked windows are in, if it still owns one.
 ThreadRecord* t_record_of_windows() { return this_thread_record_if_any(); }
@@ -97,26 +105,26 @@ void UnmapLock::enter_exit_window(const void* holder, const void* object) {
   const uint32_t tracked_depth =
       record != nullptr ? record->window_depth.load(std::memory_order_relaxed) : kTrackedWindows;
   if (tracked_depth < kTrackedWindows && level < 32) {
+    // The depth first: a handler arriving from here on opens its window one
+    // entry further and cannot overwrite ours. An unmapper that reads in
+    // between sees the entry's previous object: harmless, since the
+    // unmappers this window matters to are ordered after the arrival, which
+    // comes after the object's store.
+    record->window_depth.store(tracked_depth + 1, std::memory_order_relaxed);
+    std::atomic_signal_fence(std::memory_order_seq_cst);
     record->window_objects[tracked_depth].store(
         object != nullptr ? reinterpret_cast<uintptr_t>(object) : kAnyObject,
         std::memory_order_relaxed);
-    // A handler arriving from here on opens its window one level deeper.
-    std::atomic_signal_fence(std::memory_order_seq_cst);
-    record->window_depth.store(tracked_depth + 1, std::memory_order_relaxed);
-    std::atomic_signal_fence(std::memory_order_seq_cst);
-    // A handler that ran between the two stores used the same entry for its
-    // own window and has closed it (handlers nest): write ours again. This
-    // still comes before the arrival, which is what unmappers are ordered by.
-    const uintptr_t ours = object != nullptr ? reinterpret_cast<uintptr_t>(object) : kAnyObject;
-    if (record->window_objects[tracked_depth].load(std::memory_order_relaxed) != ours) {
-      record->window_objects[tracked_depth].store(ours, std::memory_order_relaxed);
-    }
     t_tracked_levels |= 1U << level;
   } else {
     untracked_windows().fetch_add(1, std::memory_order_relaxed);
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    ++t_counted_untracked;
   }
   std::atomic_signal_fence(std::memory_order_seq_cst);
   exiters_.fetch_add(1, std::memory_order_relaxed);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  ++t_counted_windows;
   track_holder(t_exit_holders, t_exit_depth - 1, holder);
 }
 
@@ -135,11 +143,17 @@ void UnmapLock::leave_exit_window() {
       // whose scan (acquire) sees the window closed.
       if (depth != 0) record->window_depth.store(depth - 1, std::memory_order_release);
     }
-  } else {
+  } else if (t_counted_untracked != 0) {
+    --t_counted_untracked;
+    std::atomic_signal_fence(std::memory_order_seq_cst);
     // release: as above, for the unmappers that wait for untracked windows.
     saturating_decrement(untracked_windows(), std::memory_order_release);
   }
-  leave_exit_window_counted();
+  if (t_counted_windows != 0) {
+    --t_counted_windows;
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    leave_exit_window_counted();
+  }
   --t_exit_depth;
 }
 
@@ -250,19 +264,13 @@ void UnmapLock::wait_for_windows_on(uintptr_t begin, uintptr_t end) {
 }
 
 void UnmapLock::close_windows_of_exiting_thread(ThreadRecord& record) {
-  // The exiting thread's own TLS depth dies with it; only the shared state
-  // needs undoing: each tracked window it left open.
-  uint32_t depth = record.window_depth.load(std::memory_order_relaxed);
-  if (depth > kTrackedWindows) depth = kTrackedWindows;
+  // The exiting thread's record loses its windows; the shared counts lose
+  // exactly what this thread counted in them (see t_counted_windows).
   record.window_depth.store(0, std::memory_order_release);
-  for (uint32_t w = 0; w < depth; ++w) leave_exit_window_counted();
-  // Untracked ones of this thread (nested deeper than kTrackedWindows).
-  for (uint32_t level = 0; level < t_exit_depth && level < 32; ++level) {
-    if ((t_tracked_levels & (1U << level)) == 0) {
-      saturating_decrement(untracked_windows(), std::memory_order_release);
-      leave_exit_window_counted();
-    }
+  for (; t_counted_untracked != 0; --t_counted_untracked) {
+    saturating_decrement(untracked_windows(), std::memory_order_release);
   }
+  for (; t_counted_windows != 0; --t_counted_windows) leave_exit_window_counted();
   t_exit_depth = 0;
   t_tracked_levels = 0;
 }
@@ -291,9 +299,13 @@ void UnmapLock::leave_exit_windows_down_to(const void* holder) {
 }
 
 void UnmapLock::reset_in_child_after_fork() {
-  // Single-threaded here. The forking thread's own open window, if fork ran
-  // in a handler inside one, is skipped by its own unmaps (t_exit_depth), and
-  // its later releases saturate at 0.
+  // Single-threaded here, on the forking thread. Its own open window, if fork
+  // ran in a handler inside one, is skipped by its own unmaps (t_exit_depth);
+  // it counts in nothing any more, so its later close lowers no shared count
+  // (another child thread's window may be counted there by then).
+  t_counted_windows = 0;
+  t_counted_untracked = 0;
+  t_tracked_levels = 0;
   exiters_.store(0, std::memory_order_relaxed);
   unmappers_.store(0, std::memory_order_relaxed);
   sleeping_unmappers_.store(0, std::memory_order_relaxed);
