@@ -12,7 +12,18 @@
 #include <thread>
 #include <vector>
 
+#include "threads/thread_records.h"
+
 namespace bshim_test {
+
+// What the shim's constructor does before any wait: records are freed at
+// thread exit and wiped in fork children. Without it, the unit tests' many
+// short-lived threads would fill the record table (their records never
+// freed), and later waits would go untracked. Runs before main.
+inline const bool kThreadRecordsPrepared = [] {
+  bshim::prepare_thread_records();
+  return true;
+}();
 
 // A page of its own, so a test can unmap it without touching anything else.
 inline pthread_barrier_t* map_barrier_page(bool shared = false) {
