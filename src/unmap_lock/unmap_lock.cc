@@ -164,7 +164,9 @@ void UnmapLock::leave_exit_window_counted() {
   // close wakes a sleeping unmapper: it may be waiting for this window only.
   saturating_decrement(exiters_, std::memory_order_seq_cst);
   if (sleeping_unmappers_.load(std::memory_order_seq_cst) != 0) {
-    futex_wake_all(reinterpret_cast<const uint32_t*>(&exiters_), FutexScope::kPrivate);
+    // release: the unmapper that sees the bump sees this window closed.
+    window_closes_.fetch_add(1, std::memory_order_release);
+    futex_wake_all(reinterpret_cast<const uint32_t*>(&window_closes_), FutexScope::kPrivate);
   }
 }
 
@@ -240,13 +242,15 @@ void UnmapLock::wait_for_windows_on(uintptr_t begin, uintptr_t end) {
   }
   PriorityBoost boost;  // ends (gives the priority back) when the wait does
   for (;;) {
-    // seq_cst increment, then seq_cst load of the count, then the scan: pairs
-    // with leave_exit_window's seq_cst decrement-then-load (Dekker), so
-    // either the scan sees a window closed, or its close changes the count
-    // from `seen` and wakes us. The timeout only bounds a lost race between
-    // a close and an open that leave the count at `seen`.
+    // seq_cst increment, then seq_cst load of window_closes_, then the scan:
+    // pairs with leave_exit_window_counted's seq_cst decrement-then-load
+    // (Dekker), so either the scan sees a window closed, or its close sees
+    // this sleeper, bumps window_closes_ past `seen` and wakes us. (The model
+    // check found the lost wake-up of sleeping on the count instead: an open
+    // and a close in between leave it at the value read.) The timeout is
+    // only a fallback, and lets a real-time boost be re-aimed.
     sleeping_unmappers_.fetch_add(1, std::memory_order_seq_cst);
-    const uint32_t seen = exiters_.load(std::memory_order_seq_cst);
+    const uint32_t seen = window_closes_.load(std::memory_order_seq_cst);
     pid_t owner = 0;
     const bool must_wait = must_wait_for_a_window_on(begin, end, &owner);
     if (must_wait) {
@@ -254,7 +258,7 @@ void UnmapLock::wait_for_windows_on(uintptr_t begin, uintptr_t end) {
       // so that a thread of middle priority cannot keep that owner (and so
       // this unmapper) from running; taken back when the wait ends.
       boost.lend_to(owner);
-      futex_wait_bitset_until(reinterpret_cast<const uint32_t*>(&exiters_), seen,
+      futex_wait_bitset_until(reinterpret_cast<const uint32_t*>(&window_closes_), seen,
                               FUTEX_BITSET_MATCH_ANY, FutexScope::kPrivate,
                               deadline_after(kUnmapperRecheckNs));
     }

@@ -139,9 +139,14 @@ class UnmapLock {
   std::atomic<uint32_t> exiters_{0};
   // Threads holding or waiting for the unmap side (a hint for exiters).
   std::atomic<uint32_t> unmappers_{0};
-  // Unmappers asleep (or about to sleep) on exiters_; the exiter that lowers
-  // exiters_ to 0 issues FUTEX_WAKE only when this is nonzero.
+  // Unmappers asleep (or about to sleep) on window_closes_; a closing window
+  // bumps window_closes_ and issues FUTEX_WAKE only when this is nonzero.
   std::atomic<uint32_t> sleeping_unmappers_{0};
+  // Futex word of sleeping unmappers: bumped by every window close that finds
+  // an unmapper asleep. It only grows, so an open and a close between an
+  // unmapper's read and its sleep cannot leave it at the value read (the
+  // count of open windows can, which is why unmappers do not sleep on it).
+  std::atomic<uint32_t> window_closes_{0};
 };
 
 // The one lock of this process. Constant-initialised, never destroyed.

@@ -34,6 +34,8 @@
 #define F_EAGAIN 2    /* the word did not hold the expected value */
 #define F_EFAULT 3    /* the word's page is not mapped */
 #define F_EINTR 4     /* a signal handler ran */
+#define F_TIMEDOUT 5  /* a periodic timeout that the code relies on (see
+                       * futex_sleep_or_signal in signals.pml) */
 
 byte blocked_on[QUEUE_ENTRIES];    /* the word q sleeps on; NO_FUTEX when not asleep */
 byte blocked_bits[QUEUE_ENTRIES];  /* its FUTEX_WAIT_BITSET mask */

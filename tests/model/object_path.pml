@@ -5,8 +5,12 @@
  * it WAITS times. The first thread of each process back from the final round
  * may destroy B1 (if nobody has) and unmap its process's view, the instant
  * its wait returned, while the others may still be leaving. With HANDLER set
- * (signals.pml), thread 0 receives one signal whose handler unmaps unrelated
- * memory or waits at B2 with the thread `peer`.
+ * (signals.pml), thread 0 receives one signal whose handler unmaps memory
+ * that is not B1 (munmap of unrelated memory, or shmdt of an unrelated
+ * segment, whose range covers every window) or waits at B2 with the thread
+ * `peer`. With PEER_UNMAPS_FIRST the peer munmaps unrelated memory before
+ * it arrives at B2 (issue 13, case 7: the handler waits for a thread that
+ * unmaps, inside its thread's window on B1).
  *
  * Checked:
  *  - no user-space access to B1 in a process after that process unmapped it,
@@ -38,6 +42,9 @@
 #ifndef SPIN_POLLS
 #define SPIN_POLLS 0
 #endif
+#ifndef PEER_UNMAPS_FIRST
+#define PEER_UNMAPS_FIRST 0
+#endif
 #define ROUNDS (THREADS * WAITS / COUNT)
 #define FINAL_ROUND (ROUNDS - 1)
 
@@ -45,6 +52,7 @@
  * thread's. Futex queue entries: the threads, the handler, the peer. */
 #define PEER_TLS THREADS
 #define TLS_SLOTS (THREADS + 1)
+#define PROC_OF(tls) ((tls) == PEER_TLS -> 0 : (tls) % PROCS)
 #define HANDLER_QUEUE THREADS
 #define PEER_QUEUE (THREADS + 1)
 #define QUEUE_ENTRIES (THREADS + 2)
@@ -57,15 +65,6 @@
 bool release_claimed[PROCS];  /* a thread of p has chosen to release its view */
 bool destroyed;               /* some thread has chosen to destroy B1 */
 
-/* munmap of process p's view of B1 (the preload wrapper around it). */
-inline munmap_view(p, tls) {
-  begin_unmap(p, tls, tls);
-  atomic {
-    released_view[p] = true;
-    end_unmap(p, tls)
-  }
-}
-
 proctype thread(byte t) {
   byte waits_done = 0;
   OBJECT_WAIT_LOCALS;
@@ -75,7 +74,7 @@ proctype thread(byte t) {
   :: waits_done == WAITS -> break
   :: waits_done < WAITS ->
      object_wait(B1, t % PROCS, t, t);
-     assert(arrived_in_round[wait_round] == COUNT);
+     assert(arrived_in_round[GHOST(wait_gen, wait_round)] == COUNT);
      clear_wait_scratch();
      waits_done++;
      if
@@ -84,7 +83,7 @@ proctype thread(byte t) {
          * view, destroying the barrier first if nobody has. */
         if
         :: atomic { !release_claimed[t % PROCS] -> release_claimed[t % PROCS] = true };
-           munmap_view(t % PROCS, t)
+           munmap_view(B1, t % PROCS, t, t)
 #if DESTROY
         :: atomic {
              !release_claimed[t % PROCS] && !destroyed ->
@@ -92,7 +91,7 @@ proctype thread(byte t) {
              destroyed = true
            };
            barrier_destroy(B1, t % PROCS, t, t);
-           munmap_view(t % PROCS, t)
+           munmap_view(B1, t % PROCS, t, t)
 #endif
         :: true -> skip
         fi
@@ -110,7 +109,13 @@ active proctype signal_handler() {
 end_not_signalled:
   handler_running;
 #if HANDLER == HANDLER_MUNMAP
-  begin_unmap(0, SIGNALLED, HANDLER_QUEUE);
+  /* munmap of unrelated memory, or shmdt of an unrelated segment: the
+   * latter's range covers every window, its own thread's too, which it
+   * skips. */
+  if
+  :: begin_unmap(0, SIGNALLED, HANDLER_QUEUE, RANGE_OTHER)
+  :: begin_unmap(0, SIGNALLED, HANDLER_QUEUE, RANGE_ALL)
+  fi;
   end_unmap(0, SIGNALLED);
 #else
   object_wait(B2, 0, SIGNALLED, HANDLER_QUEUE);
@@ -123,6 +128,10 @@ end_not_signalled:
 active proctype peer() {
   OBJECT_WAIT_LOCALS;
   UNMAP_LOCK_LOCALS;
+#if PEER_UNMAPS_FIRST
+  begin_unmap(0, PEER_TLS, PEER_QUEUE, RANGE_OTHER);
+  end_unmap(0, PEER_TLS);
+#endif
   object_wait(B2, 0, PEER_TLS, PEER_QUEUE)
 }
 #endif

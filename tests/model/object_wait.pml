@@ -1,11 +1,14 @@
-/* The object wait path (src/barrier/wait_on_object.cc, src/barrier/arrive.h) and destroy
- * (src/barrier/barrier_init.cc), for process-shared barriers in shared memory.
+/* The object wait path (src/barrier/wait_on_object.cc, src/barrier/arrive.h),
+ * destroy and init (src/barrier/barrier_init.cc), for process-shared
+ * barriers in shared memory.
  *
  * Barrier objects: B1, the barrier under test (COUNT participants), and B2,
  * a second barrier of count 2 that a signal handler may wait at. Their state
- * word is arrivals[b], round[b] and the sleepers bit sleepers[b]; live[b]
- * stands for the integrity check (cleared by destroy). The futex word is the
- * high half of the state word, round << 1 | sleepers.
+ * word is arrivals[b], round[b] and the sleepers bit sleepers[b]; gen[b] is
+ * the generation init gave them, live[b] stands for the integrity check
+ * (cleared by destroy; it covers the generation, so it matches only a
+ * waiter of that generation). The futex word is the high half of the state
+ * word, round << 1 | sleepers.
  *
  * B1 is mapped in every process; released_view[p] says that process p has
  * unmapped its view. Every access a thread of p makes to B1 from user space
@@ -13,10 +16,15 @@
  * FUTEX_WAIT and process_vm_readv answer EFAULT on an unmapped page, which
  * the code handles; only FUTEX_WAKE needs the waker's mapping (futex.pml).
  *
- * Rule 1 of the code: a waiter holds an exit window from before its arrival
- * until it has seen the release or set the sleepers bit, and the completer
- * until its wake has been issued. Rule 2: a sleeper reads the object only
- * through the kernel.
+ * Rule 1 of the code: a waiter holds an exit window on the barrier from
+ * before its arrival until it has seen the release or set the sleepers bit,
+ * and the completer until its wake has been issued. Rule 2: a sleeper reads
+ * the object only through the kernel.
+ *
+ * Identity (classify): a waiter remembers the generation it began its wait
+ * with (the code's constants, read before its window; here in its arrival's
+ * step). Another generation in the bytes means another barrier lives there
+ * now: the waiter's round is over. Then the round, then the check.
  *
  * Broken variants (each must fail):
  *  BROKEN_WINDOW_AFTER_ARRIVAL         the window opens after the arrival
@@ -28,11 +36,23 @@
  *                                      its wake
  *  BROKEN_SLEEPER_READS_OBJECT         a woken sleeper re-reads the object in
  *                                      user space (breaks rule 2)
+ *  BROKEN_CLASSIFY_WITHOUT_GENERATION  classify compares the round and a check
+ *                                      that does not cover the generation
+ *                                      (the rule before generations: a
+ *                                      same-count re-init repeats the check)
  *
- * Needs: COUNT, ROUNDS, PROCS, SPIN_POLLS; futex.pml, signals.pml,
+ * Needs: COUNT, ROUNDS (rounds 0 .. ROUNDS are reached), PROCS, SPIN_POLLS,
+ * GENERATIONS (default 1: no re-init); futex.pml, signals.pml,
  * unmap_lock.pml; the caller declares OBJECT_WAIT_LOCALS and
  * UNMAP_LOCK_LOCALS.
  */
+
+#ifndef GENERATIONS
+#define GENERATIONS 1
+#endif
+#ifndef PERIODIC_RECHECK
+#define PERIODIC_RECHECK 0
+#endif
 
 #define B1 0
 #define B2 1
@@ -41,12 +61,15 @@
 byte arrivals[2];
 byte round[2];
 bool sleepers[2];
+byte gen[2];
 bool live[2] = true;
 bool released_view[PROCS];
 
-/* Ghost state for B1, the specification of a barrier. */
-byte arrived_in_round[ROUNDS + 1];
-byte serials_in_round[ROUNDS + 1];
+/* Ghost state for B1, the specification of a barrier: per generation and
+ * round. */
+#define GHOST(g, r) ((g) * (ROUNDS + 1) + (r))
+byte arrived_in_round[GENERATIONS * (ROUNDS + 1)];
+byte serials_in_round[GENERATIONS * (ROUNDS + 1)];
 
 #define RELEASED(b, p) ((b) == B1 && released_view[p])
 #define OBJECT_ACCESS(b, p) assert(!RELEASED(b, p))
@@ -54,17 +77,31 @@ byte serials_in_round[ROUNDS + 1];
 #define SLEEPING_FUTEX_VALUE(r) ((r) * 2 + 1)
 #define WAKE_BIT(r) (1 << ((r) & 1))
 
+/* The integrity check matches the constants of a waiter of generation g. */
+#ifdef BROKEN_CLASSIFY_WITHOUT_GENERATION
+#define CHECK_MATCHES(b, g) (live[b])
+#define OTHER_GENERATION(b, g) false
+#else
+#define CHECK_MATCHES(b, g) (live[b] && gen[b] == (g))
+#define OTHER_GENERATION(b, g) (gen[b] != (g))
+#endif
+
 #define OBJECT_WAIT_LOCALS \
-  byte wait_arrivals_before; byte wait_round; bool wait_bit_was_set; \
+  byte wait_arrivals_before; byte wait_round; byte wait_gen; bool wait_bit_was_set; \
   byte wait_polls; bool wait_over; bool wait_must_sleep; bool wait_cas_done; \
   byte seen_round; byte seen_arrivals; bool seen_sleepers; \
-  byte wait_futex_result; bool wait_still_open; bool destroy_cleared_check
+  byte wait_futex_result; bool wait_still_open; bool wait_timed_out; bool destroy_cleared_check
 
-/* round_is_over: the state word was read into seen_*; then the check. */
+/* classify: the state word was read into seen_*; then the generation and
+ * the check. */
 inline round_is_over(b, p) {
   if
   :: seen_round != wait_round -> wait_over = true
-  :: else -> atomic { OBJECT_ACCESS(b, p); wait_over = !live[b] }
+  :: else ->
+     atomic {
+       OBJECT_ACCESS(b, p);
+       wait_over = OTHER_GENERATION(b, wait_gen) || !CHECK_MATCHES(b, wait_gen)
+     }
   fi
 }
 
@@ -127,7 +164,9 @@ inline arm_sleep_unless_over(b, p, tls) {
 }
 
 /* After the window: sleep until the round is over, reading the object only
- * through the kernel. q: the futex queue entry. */
+ * through the kernel. q: the futex queue entry. With PERIODIC_RECHECK the
+ * sleep's periodic timeout is modelled (signals.pml); the models that do
+ * not set it show that no wake-up depends on it. */
 inline sleep_until_round_over(b, p, tls, q) {
   do
   :: /* FUTEX_WAIT_BITSET on round << 1 | 1 with this round's wake bit:
@@ -136,23 +175,29 @@ inline sleep_until_round_over(b, p, tls, q) {
      futex_enqueue(q, FUTEX_BARRIER_BASE + b, WAKE_BIT(wait_round), RELEASED(b, p),
                    FUTEX_WORD(b), SLEEPING_FUTEX_VALUE(wait_round), wait_futex_result);
      if
-     :: wait_futex_result == F_WOKEN -> futex_sleep_or_signal(q, tls, wait_futex_result)
+     :: wait_futex_result == F_WOKEN ->
+        futex_sleep_or_signal(q, tls, wait_futex_result, PERIODIC_RECHECK && !wait_timed_out)
      :: else -> skip
      fi;
      if
      :: wait_futex_result == F_EINTR -> skip  /* a handler ran: wait again */
      :: wait_futex_result == F_EAGAIN || wait_futex_result == F_EFAULT -> break
-     :: wait_futex_result == F_WOKEN || wait_futex_result == F_SPURIOUS ->
+     :: wait_futex_result == F_WOKEN || wait_futex_result == F_SPURIOUS ||
+        wait_futex_result == F_TIMEDOUT ->
 #ifdef BROKEN_SLEEPER_READS_OBJECT
         atomic {
           OBJECT_ACCESS(b, p);
-          wait_still_open = round[b] == wait_round && live[b]
+          wait_still_open = !OTHER_GENERATION(b, wait_gen) && round[b] == wait_round &&
+                            CHECK_MATCHES(b, wait_gen);
+          wait_timed_out = wait_futex_result == F_TIMEDOUT
         };
 #else
-        /* round_still_open: process_vm_readv of the object, a kernel read
-         * that answers "unmapped" instead of faulting. */
+        /* classify_without_fault: process_vm_readv of the object, a kernel
+         * read that answers "unmapped" instead of faulting. */
         atomic {
-          wait_still_open = !RELEASED(b, p) && round[b] == wait_round && live[b]
+          wait_still_open = !RELEASED(b, p) && !OTHER_GENERATION(b, wait_gen) &&
+                            round[b] == wait_round && CHECK_MATCHES(b, wait_gen);
+          wait_timed_out = wait_futex_result == F_TIMEDOUT
         };
 #endif
         if
@@ -168,23 +213,25 @@ inline sleep_until_round_over(b, p, tls, q) {
  * wait_round. */
 inline object_wait(b, p, tls, q) {
 #ifndef BROKEN_WINDOW_AFTER_ARRIVAL
-  enter_exit_window(p, tls);  /* rule 1: before the arrival */
+  enter_exit_window(p, tls, OBJECT_OF(b));  /* rule 1: before the arrival */
 #endif
   /* arrive(): an arrival past the count waits for the reset and retries. */
   do
   :: atomic {
        OBJECT_ACCESS(b, p);
+       wait_gen = gen[b];
        wait_arrivals_before = arrivals[b];
        wait_round = round[b];
        arrivals[b]++;
        if  /* ghost, in the same step: counted, and one serial per round */
-       :: (b) == B1 && wait_arrivals_before < COUNT -> arrived_in_round[wait_round]++
+       :: (b) == B1 && wait_arrivals_before < COUNT ->
+          arrived_in_round[GHOST(wait_gen, wait_round)]++
        :: else -> skip
        fi;
        if
        :: (b) == B1 && wait_arrivals_before + 1 == COUNT ->
-          assert(serials_in_round[wait_round] == 0);
-          serials_in_round[wait_round]++
+          assert(serials_in_round[GHOST(wait_gen, wait_round)] == 0);
+          serials_in_round[GHOST(wait_gen, wait_round)]++
        :: else -> skip
        fi
      };
@@ -194,7 +241,7 @@ inline object_wait(b, p, tls, q) {
      fi
   od;
 #ifdef BROKEN_WINDOW_AFTER_ARRIVAL
-  enter_exit_window(p, tls);
+  enter_exit_window(p, tls, OBJECT_OF(b));
 #endif
   SIGNAL_POINT(tls);
   if
@@ -252,13 +299,13 @@ inline object_wait(b, p, tls, q) {
 }
 
 /* Scratch values are dead after a wait: clear them so that equal states
- * match. Keeps wait_round. */
+ * match. Keeps wait_round and wait_gen. */
 inline clear_wait_scratch() {
   d_step {
     wait_arrivals_before = 0; wait_bit_was_set = false; wait_polls = 0;
     wait_over = false; wait_must_sleep = false; wait_cas_done = false;
     seen_round = 0; seen_arrivals = 0; seen_sleepers = false;
-    wait_futex_result = 0; wait_still_open = false
+    wait_futex_result = 0; wait_still_open = false; wait_timed_out = false
   }
 }
 
@@ -277,9 +324,44 @@ inline barrier_destroy(b, p, tls, q) {
   };
   if
   :: destroy_cleared_check ->
-     begin_unmap(p, tls, q);  /* wait out this process's exit windows */
+     /* Waits out the windows of this process's other threads on the
+      * barrier's 32 bytes. */
+     begin_unmap(p, tls, q, OBJECT_OF(b));
      end_unmap(p, tls)
   :: else -> skip
   fi;
   destroy_cleared_check = false
+}
+
+/* pthread_barrier_init over destroyed bytes, with the same count: a new
+ * generation (never the old one) with its check, then the state word, whose
+ * first round is anything but the bytes' current one (after a destroy it
+ * comes from the generation, so it may be the round an old straggler sleeps
+ * in). EBUSY (blocked waiters) is not modelled: the model inits only after
+ * the old barrier's last round. */
+inline barrier_init_again(b, p) {
+  atomic {
+    OBJECT_ACCESS(b, p);
+    assert(gen[b] + 1 < GENERATIONS);
+    gen[b]++;
+    live[b] = true
+  };
+  atomic {
+    OBJECT_ACCESS(b, p);
+    arrivals[b] = 0;
+    sleepers[b] = false;
+    if
+    :: round[b] != 0 -> round[b] = 0
+    :: round[b] != 2 -> round[b] = 2
+    fi
+  }
+}
+
+/* munmap of process p's view of barrier b, through the unmap lock. */
+inline munmap_view(b, p, tls, q) {
+  begin_unmap(p, tls, q, OBJECT_OF(b));
+  atomic {
+    released_view[p] = true;
+    end_unmap(p, tls)
+  }
 }

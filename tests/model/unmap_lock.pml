@@ -1,59 +1,160 @@
-/* The process-wide unmap lock (src/unmap_lock/unmap_lock.h, src/unmap_lock/unmap_lock.cc), one per
- * process p.
+/* The process-wide unmap lock (src/unmap_lock/unmap_lock.h, unmap_lock.cc)
+ * and the thread records that hold its windows (src/threads/thread_records.h),
+ * one lock per process p.
  *
- * Invariants (as in the code):
- *  - exiters[p] counts the exit windows open in process p; unmappers[p] the
- *    threads of p holding or waiting for the unmap side (a hint only);
- *    sleeping_unmappers[p] the unmappers that may sleep on exiters[p].
- *  - a thread's own depth of each side (exit_depth, unmap_depth, indexed by
- *    the thread's tls number) is raised before the shared count and lowered
- *    after it, so a signal handler on that thread never sees its own hold in
- *    the count without seeing it in its depth.
- *  - exiters never wait for unmappers; an unmapper waits for exiters[p] == 0
- *    unless its own thread holds an exit window (it would wait for itself).
+ * State, as in the code:
+ *  - each thread's record (indexed by the thread's tls number; a signal
+ *    handler uses its thread's) holds the exit windows the thread has open:
+ *    window_depth, and for each level the object that window may touch
+ *    (window_object);
+ *  - exiters[p] counts the windows open in process p; it is only the fast
+ *    path ("none open: go") and the futex word unmappers sleep on;
+ *  - sleeping_unmappers[p] counts the unmappers that may sleep on exiters[p].
  *
- * Abstracted: an exiter's bounded deferral to a waiting unmapper (a delay for
- * fairness; every interleaving is explored anyway), the unmapper's 200 polls
- * (one poll, then the sleeping loop, which polls again each time), and the
- * saturation of counts after fork (no fork here).
+ * Rules (as in the code):
+ *  - a window is entered with its object: the record's entry, then its
+ *    depth, then the count; it is left in the opposite order: the record's
+ *    depth, then the count, then the load of sleeping_unmappers, and every
+ *    close wakes the sleeping unmappers (one may wait for this window only);
+ *  - an unmapper of a range waits for the open windows of the other threads
+ *    of its process whose object lies in that range; it skips its own
+ *    thread's windows always (an unmap nested in a handler);
+ *  - exiters never wait for unmappers;
+ *  - a thread that exits with windows open has them closed by its record's
+ *    exit hook (close_windows_of_exiting_thread).
+ *
+ * Objects and ranges: a window's object is OBJECT_OF(b) for the barrier b it
+ * may touch; an unmap's range is OBJECT_OF(b) (the barrier's memory: munmap
+ * of its page, destroy), RANGE_OTHER (memory no window is on) or RANGE_ALL
+ * (shmdt, whose size is unknown: every window).
+ *
+ * Abstracted: an exiter's bounded deferral to a waiting unmapper (a delay
+ * for fairness; every interleaving is explored anyway) and so the
+ * `unmappers_` hint and the thread's unmap depth (kept only for the two
+ * variants that read them); the unmapper's 200 polls (one poll, then the
+ * sleeping loop, which scans again each time); its 10 ms timeout, modelled
+ * only where UNMAPPER_TIMEOUT is set (see below); untracked windows (a
+ * thread with no free record, or nested more than kTrackedWindows deep: the
+ * models nest two); the holders kept for longjmp. A scan reads one record (its depth and the objects below it) in
+ * one step; the code reads the depth, then each object, and an object it
+ * reads late belongs to the same window or to a later one of that thread,
+ * which only makes it wait for a window that is open. A window's entry is
+ * cleared when it closes (the code leaves the stale object; nothing reads
+ * past the depth but the thread's own check, which decides the same).
  *
  * Broken variants (each must fail):
  *  BROKEN_UNMAP_IGNORES_EXITERS         begin_unmap does not wait for windows
- *  BROKEN_NESTED_UNMAP_WAITS            begin_unmap waits even inside its own
- *                                       thread's window
- *  BROKEN_DEPTH_AFTER_COUNT             the thread's exit depth is raised after
- *                                       the shared count, lowered before it
+ *  BROKEN_NESTED_UNMAP_WAITS            the scan does not skip the unmapper's
+ *                                       own record (its own windows)
+ *  BROKEN_UNMAP_WAITS_FOR_EVERY_WINDOW  an unmapper waits for every window of
+ *                                       other threads, whatever its object
+ *                                       (the old rule: the count)
+ *  BROKEN_NESTED_UNMAP_SKIPS_ALL        an unmap nested in its thread's window
+ *                                       waits for no window at all (the old
+ *                                       `if (t_exit_depth == 0) wait`)
+ *  BROKEN_ENTRY_NOT_REWRITTEN           a window entered while a handler used
+ *                                       the same entry (between the object's
+ *                                       store and the depth's) keeps what the
+ *                                       handler left there
  *  BROKEN_EXITER_LOADS_BEFORE_DECREMENT the exiter reads sleeping_unmappers
- *                                       before its decrement: the store-load
- *                                       reordering that seq_cst forbids
+ *                                       before it closes its window (record
+ *                                       and count): the reordering that the
+ *                                       seq_cst decrement forbids
  *  BROKEN_SYMMETRIC_LOCK                exiters wait (sleep) for unmappers, as
  *                                       in the original symmetric design
  *  BROKEN_UNBOUNDED_DEFERRAL            an exiter's deferral to a waiting
  *                                       unmapper spins without its bound
+ *  BROKEN_NO_EXIT_HOOK                  a thread that exits leaves its windows
+ *                                       open (no key destructor)
  *
- * Needs: PROCS, TLS_SLOTS, futex.pml, signals.pml; the caller declares the
- * locals in UNMAP_LOCK_LOCALS.
+ * Needs: PROCS, TLS_SLOTS, PROC_OF(tls) (the process of a tls number),
+ * QUEUE_ENTRIES, futex.pml, signals.pml; the caller declares the locals in
+ * UNMAP_LOCK_LOCALS.
  */
 
+#define WINDOW_LEVELS 2   /* a window, and a handler's window nested in it */
+#define NO_OBJECT 0
+#define OBJECT_OF(b) ((b) + 1)
+#define RANGE_OTHER 6
+#define RANGE_ALL 7
+
 byte exiters[PROCS];
-byte unmappers[PROCS];
 byte sleeping_unmappers[PROCS];
-byte exit_depth[TLS_SLOTS];
+byte window_depth[TLS_SLOTS];
+byte window_object[TLS_SLOTS * WINDOW_LEVELS];
+
+/* The unmapper's 10 ms timeout, where a model needs it (signals.pml says
+ * how it is modelled). The code relies on it for one race only: windows
+ * that open and close between the unmapper's read of the count and its
+ * sleep can leave the count at the value it read, so the close it waits
+ * for wakes it before it sleeps. The ghost state below checks that this is
+ * the only way a timeout is ever needed: an unmapper that goes ahead after
+ * a timeout must have seen a window open in its process between its read
+ * of the count and its sleep (an open, since only an open can bring the
+ * count back). Models without an unmap nested in a window do without it. */
+#ifndef UNMAPPER_TIMEOUT
+#define UNMAPPER_TIMEOUT 0
+#endif
+#if UNMAPPER_TIMEOUT
+byte opens_watched_in[QUEUE_ENTRIES];  /* ghost: process + 1 of unmapper q, 0: none */
+bool opened_since_seen[QUEUE_ENTRIES];  /* ghost: a window opened there since */
+#define NOTE_OPEN(p) \
+  lock_scan = 0; \
+  do \
+  :: lock_scan < QUEUE_ENTRIES -> \
+     if \
+     :: opens_watched_in[lock_scan] == (p) + 1 -> opened_since_seen[lock_scan] = true \
+     :: else -> skip \
+     fi; \
+     lock_scan++ \
+  :: else -> lock_scan = 0; break \
+  od
+#define WATCH_OPENS(q, p) opens_watched_in[q] = (p) + 1; opened_since_seen[q] = false
+#define STOP_WATCHING_OPENS(q) \
+  lock_open_came = opened_since_seen[q]; opens_watched_in[q] = 0; opened_since_seen[q] = false
+#else
+#define NOTE_OPEN(p) skip
+#define WATCH_OPENS(q, p) skip
+#define STOP_WATCHING_OPENS(q) skip
+#endif
+
+#if defined(BROKEN_SYMMETRIC_LOCK) || defined(BROKEN_UNBOUNDED_DEFERRAL)
+#define UNMAPPERS_HINT
+byte unmappers[PROCS];
 byte unmap_depth[TLS_SLOTS];
+#endif
 
 #define UNMAP_LOCK_LOCALS \
-  byte lock_old_exiters; byte lock_sleeping_seen; byte lock_exiters_seen; \
-  byte lock_futex_result; bool lock_no_exiters
+  byte lock_entry; byte lock_old_exiters; byte lock_sleeping_seen; byte lock_exiters_seen; \
+  byte lock_futex_result; bool lock_must_wait; byte lock_scan; bool lock_timed_out; \
+  bool lock_open_came
 
-inline enter_exit_window(p, tls) {
+/* Does an unmap of `range` overlap a window on `object`? */
+#ifdef BROKEN_UNMAP_WAITS_FOR_EVERY_WINDOW
+#define RANGE_COVERS(range, object) true
+#else
+#define RANGE_COVERS(range, object) ((range) == RANGE_ALL || (range) == (object))
+#endif
+/* The record r has an open window on `range`. */
+#define WINDOW_ON(r, range) \
+  (window_depth[r] > 0 && RANGE_COVERS(range, window_object[(r) * WINDOW_LEVELS]) || \
+   window_depth[r] > 1 && RANGE_COVERS(range, window_object[(r) * WINDOW_LEVELS + 1]))
+/* The records an unmapper of process p on thread tls scans. */
+#ifdef BROKEN_NESTED_UNMAP_WAITS
+#define SCANNED(p, tls, r) (PROC_OF(r) == (p))
+#else
+#define SCANNED(p, tls, r) (PROC_OF(r) == (p) && (r) != (tls))
+#endif
+
+inline enter_exit_window(p, tls, object) {
 #if defined(BROKEN_SYMMETRIC_LOCK)
   if
-  :: exit_depth[tls] == 0 && unmap_depth[tls] == 0 -> (unmappers[p] == 0)
+  :: window_depth[tls] == 0 && unmap_depth[tls] == 0 -> (unmappers[p] == 0)
   :: else -> skip
   fi;
 #elif defined(BROKEN_UNBOUNDED_DEFERRAL)
   if
-  :: exit_depth[tls] == 0 && unmap_depth[tls] == 0 ->
+  :: window_depth[tls] == 0 && unmap_depth[tls] == 0 ->
      do
      :: unmappers[p] != 0 -> skip  /* cpu_relax(), without the bound */
      :: else -> break
@@ -61,119 +162,184 @@ inline enter_exit_window(p, tls) {
   :: else -> skip
   fi;
 #endif
-  /* One step unless the signal comes in the middle: no other thread reads
-   * this thread's depth. */
+  /* One step unless the signal comes in the middle: only this thread (and
+   * its handlers) write the record, and the count is only the fast path. */
   atomic {
-#ifdef BROKEN_DEPTH_AFTER_COUNT
-    exiters[p]++;
+    lock_entry = window_depth[tls];
+    assert(lock_entry < WINDOW_LEVELS);
+    window_object[tls * WINDOW_LEVELS + lock_entry] = object;
+    /* A handler here opens its own window in the same entry, and has
+     * closed it when it returns. */
     SIGNAL_POINT_IN_BOOKKEEPING(tls);
-    exit_depth[tls]++
-#else
-    exit_depth[tls]++;
-    SIGNAL_POINT_IN_BOOKKEEPING(tls);  /* a handler here sees its depth raised, the count not yet */
-    exiters[p]++
+    window_depth[tls] = lock_entry + 1;
+#ifndef BROKEN_ENTRY_NOT_REWRITTEN
+    /* The code writes the object again if the entry no longer holds it. */
+    window_object[tls * WINDOW_LEVELS + lock_entry] = object;
 #endif
+    exiters[p]++;
+    NOTE_OPEN(p);
+    lock_entry = 0
   }
+}
+
+/* The count's half of a window's close: the saturating decrement, then the
+ * load of sleeping_unmappers (Dekker with wait_for_windows_on: either the
+ * unmapper's increment comes first and we wake it, or its read of the count
+ * sees our decrement, and its scan our record closed). */
+inline leave_exit_window_counted(p) {
+  atomic {
+    if
+    :: exiters[p] > 0 -> exiters[p]--
+    :: else -> skip
+    fi
+  };
+  if
+  :: sleeping_unmappers[p] != 0 -> futex_wake(FUTEX_EXITERS_BASE + p, ALL_BITS, true)
+  :: else -> skip
+  fi
 }
 
 inline leave_exit_window(p, tls) {
-#ifdef BROKEN_DEPTH_AFTER_COUNT
-  atomic {
-    exit_depth[tls]--;
-    SIGNAL_POINT_IN_BOOKKEEPING(tls)
-  };
-#endif
 #ifdef BROKEN_EXITER_LOADS_BEFORE_DECREMENT
-  lock_sleeping_seen = sleeping_unmappers[p];
+  lock_sleeping_seen = sleeping_unmappers[p];  /* too early: an unmapper may sleep unseen */
+#endif
   atomic {
-    lock_old_exiters = exiters[p];
+    window_depth[tls]--;
+    window_object[tls * WINDOW_LEVELS + window_depth[tls]] = NO_OBJECT
+  };
+#ifdef BROKEN_EXITER_LOADS_BEFORE_DECREMENT
+  atomic {
     if
     :: exiters[p] > 0 -> exiters[p]--
     :: else -> skip
     fi
   };
-  if  /* the load above came too early: an unmapper may sleep unseen */
-  :: lock_old_exiters == 1 && lock_sleeping_seen != 0 ->
-     futex_wake(FUTEX_EXITERS_BASE + p, ALL_BITS, true)
+  if
+  :: lock_sleeping_seen != 0 -> futex_wake(FUTEX_EXITERS_BASE + p, ALL_BITS, true)
   :: else -> skip
   fi;
+  lock_sleeping_seen = 0
 #else
-  /* The saturating decrement, then the load of sleeping_unmappers (Dekker
-   * with wait_for_no_exiters): either the unmapper's increment comes first
-   * and we wake it, or its own read of exiters sees our decrement. */
-  atomic {
-    lock_old_exiters = exiters[p];
-    if
-    :: exiters[p] > 0 -> exiters[p]--
-    :: else -> skip
-    fi
-  };
-  if  /* the last window closed: wake the unmappers sleeping on the count */
-  :: lock_old_exiters == 1 && sleeping_unmappers[p] != 0 ->
-     futex_wake(FUTEX_EXITERS_BASE + p, ALL_BITS, true)
-  :: else -> skip
-  fi;
+  leave_exit_window_counted(p)
 #endif
-  atomic {
-#ifndef BROKEN_DEPTH_AFTER_COUNT
-    SIGNAL_POINT_IN_BOOKKEEPING(tls);  /* a handler here sees the count lowered, its depth not yet */
-    exit_depth[tls]--;
-#endif
-    lock_old_exiters = 0;
-    lock_sleeping_seen = 0
-  }
 }
 
-/* Waits until no exit window of process p is open. q: the caller's futex
- * queue entry. */
-inline wait_for_no_exiters(p, tls, q) {
-  lock_no_exiters = (exiters[p] == 0);
+/* The exit hook of the records, in the exiting thread: the windows its
+ * thread left open are closed (the record's depth to 0, then the count once
+ * per window, each with its wake). */
+inline close_windows_of_exiting_thread(p, tls) {
+#ifndef BROKEN_NO_EXIT_HOOK
+  atomic {
+    lock_entry = window_depth[tls];
+    window_depth[tls] = 0;
+    window_object[tls * WINDOW_LEVELS] = NO_OBJECT;
+    window_object[tls * WINDOW_LEVELS + 1] = NO_OBJECT
+  };
   do
-  :: lock_no_exiters -> break
+  :: lock_entry > 0 -> leave_exit_window_counted(p); lock_entry--
+  :: else -> break
+  od
+#else
+  skip
+#endif
+}
+
+/* Sets lock_must_wait if a window of another thread of process p is open on
+ * `range`: the count first (none open: go), then the records of the
+ * process, one step each. */
+inline must_wait_for_a_window_on(p, tls, range) {
+  lock_must_wait = false;
+  if
+  :: exiters[p] == 0 -> skip
+  :: else ->
+     lock_scan = 0;
+     do
+     :: atomic {
+          /* Past the records that are not scanned (the caller's own, other
+           * processes'): they are not read. */
+          do
+          :: lock_scan < TLS_SLOTS && !SCANNED(p, tls, lock_scan) -> lock_scan++
+          :: else -> break
+          od;
+          if
+          :: lock_scan == TLS_SLOTS -> lock_scan = 0; break
+          :: else ->
+             lock_must_wait = WINDOW_ON(lock_scan, range);
+             lock_scan++;
+             if
+             :: lock_must_wait -> lock_scan = 0; break
+             :: else -> skip
+             fi
+          fi
+        }
+     od
+  fi
+}
+
+/* Waits until no window of another thread of process p is open on `range`.
+ * q: the caller's futex queue entry. */
+inline wait_for_windows_on(p, tls, q, range) {
+  must_wait_for_a_window_on(p, tls, range);  /* the polling phase */
+  do
+  :: !lock_must_wait -> break
   :: else ->
      sleeping_unmappers[p]++;
-     lock_exiters_seen = exiters[p];
+     atomic { lock_exiters_seen = exiters[p]; WATCH_OPENS(q, p) };
+     must_wait_for_a_window_on(p, tls, range);
      if
-     :: lock_exiters_seen != 0 ->
+     :: lock_must_wait ->
         /* Sleeps only while the count still equals what we read. */
-        futex_enqueue(q, FUTEX_EXITERS_BASE + p, ALL_BITS, false, exiters[p],
-                      lock_exiters_seen, lock_futex_result);
+        atomic {
+          futex_enqueue(q, FUTEX_EXITERS_BASE + p, ALL_BITS, false, exiters[p],
+                        lock_exiters_seen, lock_futex_result);
+          STOP_WATCHING_OPENS(q)
+        };
         if
-        :: lock_futex_result == F_WOKEN -> futex_sleep_or_signal(q, tls, lock_futex_result)
+        :: lock_futex_result == F_WOKEN ->
+           futex_sleep_or_signal(q, tls, lock_futex_result, UNMAPPER_TIMEOUT && !lock_timed_out)
         :: else -> skip
         fi
-     :: else -> skip
+     :: else ->
+        /* Goes ahead. If its last sleep ended by the timeout, that sleep
+         * began after the race above. */
+        assert(!lock_timed_out || lock_open_came);
+        STOP_WATCHING_OPENS(q)
      fi;
      atomic {
        if
        :: sleeping_unmappers[p] > 0 -> sleeping_unmappers[p]--
        :: else -> skip
-       fi
-     };
-     lock_no_exiters = (exiters[p] == 0)
+       fi;
+       lock_timed_out = lock_futex_result == F_TIMEDOUT
+     }
   od;
-  atomic { lock_no_exiters = false; lock_exiters_seen = 0; lock_futex_result = 0 }
+  atomic {
+    lock_exiters_seen = 0; lock_futex_result = 0; lock_timed_out = false; lock_open_came = false
+  }
 }
 
-inline begin_unmap(p, tls, q) {
+inline begin_unmap(p, tls, q, range) {
+#ifdef UNMAPPERS_HINT
   atomic {
     unmap_depth[tls]++;
     unmappers[p]++
   };
+#endif
   SIGNAL_POINT(tls);  /* e.g. a handler that waits at a barrier while we unmap */
 #if defined(BROKEN_UNMAP_IGNORES_EXITERS)
   skip
-#elif defined(BROKEN_NESTED_UNMAP_WAITS)
-  wait_for_no_exiters(p, tls, q)
-#else
+#elif defined(BROKEN_NESTED_UNMAP_SKIPS_ALL)
   if
-  :: exit_depth[tls] == 0 -> wait_for_no_exiters(p, tls, q)
-  :: else -> skip  /* nested in this thread's own window: would wait for itself */
+  :: window_depth[tls] == 0 -> wait_for_windows_on(p, tls, q, range)
+  :: else -> skip  /* inside its own thread's window: waits for nobody */
   fi
+#else
+  wait_for_windows_on(p, tls, q, range)
 #endif
 }
 
 inline end_unmap(p, tls) {
+#ifdef UNMAPPERS_HINT
   atomic {
     if
     :: unmappers[p] > 0 -> unmappers[p]--
@@ -181,4 +347,7 @@ inline end_unmap(p, tls) {
     fi;
     unmap_depth[tls]--
   }
+#else
+  skip
+#endif
 }
