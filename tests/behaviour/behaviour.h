@@ -170,12 +170,11 @@ static inline void bh_sleep_ms(long ms)
     }
 }
 
-/* Scheduler state of one of our threads ('R', 'S', ...), or 0 if unknown. */
-static inline char bh_thread_state(pid_t tid)
+/* Scheduler state ('R', 'S', ...) in a /proc .../stat file, or 0 if unknown. */
+static inline char bh_stat_state(const char *stat_path)
 {
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
-    FILE *f = fopen(path, "r");
+    char buf[512];
+    FILE *f = fopen(stat_path, "r");
     if (!f)
         return 0;
     size_t n = fread(buf, 1, sizeof buf - 1, f);
@@ -187,16 +186,32 @@ static inline char bh_thread_state(pid_t tid)
     return paren[2];
 }
 
-/* Wait until thread `tid`, which announced it is about to call a blocking
- * barrier function, is asleep in the kernel.  A shim may spin or yield for a
- * few milliseconds first, so also require the state to persist.  Returns 0
- * once it is asleep, -1 if it never went to sleep within `limit_ms`. */
-static inline int bh_wait_until_asleep(pid_t tid, long limit_ms)
+/* Scheduler state of one of our threads, or of a (single-threaded) process. */
+static inline char bh_thread_state(pid_t tid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
+    return bh_stat_state(path);
+}
+
+static inline char bh_process_state(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    return bh_stat_state(path);
+}
+
+/* Wait until the task `id` (read by `state_of`), which announced it is about
+ * to call a blocking barrier function, is asleep in the kernel.  A shim may
+ * spin or yield for a few milliseconds first, so also require the state to
+ * persist.  Returns 0 once it is asleep, -1 if it never went to sleep within
+ * `limit_ms`. */
+static inline int bh_wait_until_task_asleep(char (*state_of)(pid_t), pid_t id, long limit_ms)
 {
     int asleep_streak = 0;
     for (long waited = 0; waited < limit_ms; waited += 5) {
         bh_sleep_ms(5);
-        if (bh_thread_state(tid) == 'S') {
+        if (state_of(id) == 'S') {
             if (++asleep_streak >= 20) /* 100 ms asleep in a row */
                 return 0;
         } else {
@@ -204,6 +219,16 @@ static inline int bh_wait_until_asleep(pid_t tid, long limit_ms)
         }
     }
     return -1;
+}
+
+static inline int bh_wait_until_asleep(pid_t tid, long limit_ms)
+{
+    return bh_wait_until_task_asleep(bh_thread_state, tid, limit_ms);
+}
+
+static inline int bh_wait_until_process_asleep(pid_t pid, long limit_ms)
+{
+    return bh_wait_until_task_asleep(bh_process_state, pid, limit_ms);
 }
 
 #endif

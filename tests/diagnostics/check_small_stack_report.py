@@ -27,16 +27,10 @@ import subprocess
 import sys
 import threading
 
-STUCK = re.compile(
-    r"^barrier-shim: watchdog: pid (\d+) tid (\d+): waiting (\d+\.\d)s at barrier "
-    r"(0x[0-9a-f]{16}) \(count (\d+), arrived ([^,]+), round (\d+), "
-    r"(private|process-shared)\)$")
-BACKTRACE = re.compile(r"^barrier-shim: watchdog: backtrace of tid (\d+):$")
-END = re.compile(r"^barrier-shim: watchdog: end of report for tid (\d+)$")
-COMPLETED = re.compile(
-    r"^barrier-shim: watchdog: pid (\d+): barrier (0x[0-9a-f]{16}) round (\d+) "
-    r"completed after (\d+\.\d)s$")
-FRAME = re.compile(r"^  #\d+ 0x[0-9a-f]{16} wait_for_missing_participant\+0x[0-9a-f]+$")
+# The report's lines and their parser are the watchdog checker's.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_watchdog_report import BACKTRACE, END, FRAME, parse_reports  # noqa: E402
+
 OMITTED = re.compile(r"^  \(backtrace omitted: (\d+) bytes of stack left, (\d+) needed\)$")
 
 # How long the stuck report may take to appear: the watchdog's threshold plus
@@ -80,30 +74,6 @@ def run_program(args):
     out.join(timeout=10)
     err.join(timeout=10)
     return returncode, out.lines, err.lines, report_ended
-
-
-def parse_reports(stderr_lines):
-    """Stuck reports (with their lines up to the end line) and completions."""
-    reports, completions, in_report = [], [], None
-    for line in stderr_lines:
-        if in_report is not None:
-            in_report["lines"].append(line)
-            if END.match(line):
-                in_report = None
-            continue
-        stuck = STUCK.match(line)
-        if stuck:
-            in_report = {"pid": int(stuck[1]), "tid": stuck[2], "barrier": stuck[4],
-                         "round": stuck[7], "lines": []}
-            reports.append(in_report)
-            continue
-        completed = COMPLETED.match(line)
-        if completed:
-            completions.append({"pid": int(completed[1]), "barrier": completed[2],
-                                "round": completed[3]})
-        elif line.startswith("barrier-shim: watchdog:"):
-            reports.append({"pid": None, "unexpected": line})
-    return reports, completions
 
 
 def backtrace_problems(args, report, stdout_lines):

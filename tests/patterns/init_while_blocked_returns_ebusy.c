@@ -106,7 +106,7 @@ int main(int argc, char **argv)
             _exit(bh_wait_ok(rc) ? BH_PASS : BH_FAIL);
         }
         bh_phase_set("waiting for the child to fall asleep in its wait");
-        if (pt_wait_until_process_asleep(child, 3000) != 0) {
+        if (bh_wait_until_process_asleep(child, 3000) != 0) {
             kill(child, SIGKILL);
             bh_setup_error("the child never fell asleep in its wait");
         }

@@ -90,38 +90,6 @@ static inline bool pt_stays_clear(atomic_int *flag, long ms)
     return atomic_load(flag) == 0;
 }
 
-/* Scheduler state of process `pid` ('R', 'S', ...), or 0 if unknown. */
-static inline char pt_process_state(pid_t pid)
-{
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    char *paren = strrchr(buf, ')');
-    if (!paren || paren[1] != ' ')
-        return 0;
-    return paren[2];
-}
-
-/* Like bh_wait_until_asleep, for a single-threaded child process. */
-static inline int pt_wait_until_process_asleep(pid_t pid, long limit_ms)
-{
-    int asleep_streak = 0;
-    for (long waited = 0; waited < limit_ms; waited += 5) {
-        bh_sleep_ms(5);
-        if (pt_process_state(pid) == 'S') {
-            if (++asleep_streak >= 20) /* 100 ms asleep in a row */
-                return 0;
-        } else {
-            asleep_streak = 0;
-        }
-    }
-    return -1;
-}
 
 /* A thread that announces its id, then waits on `barrier` and records the
  * result and that it returned.  For "this waiter is blocked" checks. */

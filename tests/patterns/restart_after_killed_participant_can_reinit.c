@@ -185,7 +185,7 @@ int main(int argc, char **argv)
         shm_unlink(object_name);
         bh_setup_error("the first run never initialised its barrier");
     }
-    if (pt_wait_until_process_asleep(first, 3000) != 0) {
+    if (bh_wait_until_process_asleep(first, 3000) != 0) {
         kill(first, SIGKILL);
         shm_unlink(object_name);
         bh_setup_error("the first run never fell asleep in its wait");
