@@ -25,7 +25,7 @@
 #define NO_FUTEX 0
 #define FUTEX_SLOT 1          /* the private path's wake slot (open_round) */
 #define FUTEX_BARRIER_BASE 2  /* + barrier: the object's futex word (state >> 32) */
-#define FUTEX_EXITERS_BASE 8  /* + process: that process's unmap lock, exiters_ */
+#define FUTEX_UNMAP_LOCK_BASE 8  /* + process: that process's unmap lock, window_closes_ */
 #define ALL_BITS 255          /* a plain FUTEX_WAIT / FUTEX_WAKE */
 
 /* What a futex wait returned. */

@@ -87,7 +87,7 @@ bool thread_exited;     /* the handler ended the signalled thread */
  * thread: the signal dequeues it, the handler runs, the wait returns EINTR.
  *
  * may_time_out: the sleep has a timeout that the code relies on for
- * progress (a sleeper's periodic re-check, an unmapper's 10 ms). It is
+ * progress (a sleeper's periodic re-check, in identity.pml). It is
  * modelled as firing only when nothing else in the system can run (spin's
  * `timeout`): the one moment it is needed; earlier it is a spurious
  * return, which SPURIOUS covers. A sleeper whose re-check after such a

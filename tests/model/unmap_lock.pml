@@ -8,14 +8,21 @@
  *    window_depth, and for each level the object that window may touch
  *    (window_object);
  *  - exiters[p] counts the windows open in process p; it is only the fast
- *    path ("none open: go") and the futex word unmappers sleep on;
- *  - sleeping_unmappers[p] counts the unmappers that may sleep on exiters[p].
+ *    path ("none open: go");
+ *  - window_closes[p] is the futex word unmappers sleep on: every close that
+ *    finds an unmapper asleep bumps it, so it only grows;
+ *  - sleeping_unmappers[p] counts the unmappers that may sleep on
+ *    window_closes[p].
  *
  * Rules (as in the code):
  *  - a window is entered with its object: the record's entry, then its
  *    depth, then the count; it is left in the opposite order: the record's
  *    depth, then the count, then the load of sleeping_unmappers, and every
- *    close wakes the sleeping unmappers (one may wait for this window only);
+ *    close that finds one bumps window_closes and wakes them (one may wait
+ *    for this window only);
+ *  - an unmapper that must wait counts itself in sleeping_unmappers, reads
+ *    window_closes, scans the records, and sleeps while window_closes still
+ *    holds what it read;
  *  - an unmapper of a range waits for the open windows of the other threads
  *    of its process whose object lies in that range; it skips its own
  *    thread's windows always (an unmap nested in a handler);
@@ -32,13 +39,15 @@
  * for fairness; every interleaving is explored anyway) and so the
  * `unmappers_` hint and the thread's unmap depth (kept only for the two
  * variants that read them); the unmapper's 200 polls (one poll, then the
- * sleeping loop, which scans again each time); its 10 ms timeout, modelled
- * only where UNMAPPER_TIMEOUT is set (see below); untracked windows (a
- * thread with no free record, or nested more than kTrackedWindows deep: the
- * models nest two); the holders kept for longjmp. A scan reads one record (its depth and the objects below it) in
- * one step; the code reads the depth, then each object, and an object it
- * reads late belongs to the same window or to a later one of that thread,
- * which only makes it wait for a window that is open. A window's entry is
+ * sleeping loop, which scans again each time); its 10 ms timeout (a
+ * fallback the rule above does not rely on: with a budget of 0 spurious
+ * returns nothing but a close wakes it); untracked windows (a thread with
+ * no free record, or nested more than kTrackedWindows deep: the models nest
+ * two); the holders kept for longjmp. A scan reads one record (its depth
+ * and the objects below it) in one step; the code reads the depth, then
+ * each object, and an object it reads late belongs to the same window or
+ * to a later one of that thread, which only makes it wait for a window
+ * that is open. A window's entry is
  * cleared when it closes (the code leaves the stale object; nothing reads
  * past the depth but the thread's own check, which decides the same).
  *
@@ -66,6 +75,15 @@
  *                                       unmapper spins without its bound
  *  BROKEN_NO_EXIT_HOOK                  a thread that exits leaves its windows
  *                                       open (no key destructor)
+ *  BROKEN_SLEEP_ON_COUNT                unmappers sleep on the count of open
+ *                                       windows (exiters), and a close wakes
+ *                                       them there (the rule before
+ *                                       window_closes): an open and a close
+ *                                       between the unmapper's read and its
+ *                                       sleep leave the count at the value
+ *                                       read
+ *  BROKEN_CLOSE_WITHOUT_BUMP            a close wakes the sleeping unmappers
+ *                                       but does not bump window_closes
  *
  * Needs: PROCS, TLS_SLOTS, PROC_OF(tls) (the process of a tls number),
  * QUEUE_ENTRIES, futex.pml, signals.pml; the caller declares the locals in
@@ -79,43 +97,17 @@
 #define RANGE_ALL 7
 
 byte exiters[PROCS];
+byte window_closes[PROCS];
 byte sleeping_unmappers[PROCS];
 byte window_depth[TLS_SLOTS];
 byte window_object[TLS_SLOTS * WINDOW_LEVELS];
 
-/* The unmapper's 10 ms timeout, where a model needs it (signals.pml says
- * how it is modelled). The code relies on it for one race only: windows
- * that open and close between the unmapper's read of the count and its
- * sleep can leave the count at the value it read, so the close it waits
- * for wakes it before it sleeps. The ghost state below checks that this is
- * the only way a timeout is ever needed: an unmapper that goes ahead after
- * a timeout must have seen a window open in its process between its read
- * of the count and its sleep (an open, since only an open can bring the
- * count back). Models without an unmap nested in a window do without it. */
-#ifndef UNMAPPER_TIMEOUT
-#define UNMAPPER_TIMEOUT 0
-#endif
-#if UNMAPPER_TIMEOUT
-byte opens_watched_in[QUEUE_ENTRIES];  /* ghost: process + 1 of unmapper q, 0: none */
-bool opened_since_seen[QUEUE_ENTRIES];  /* ghost: a window opened there since */
-#define NOTE_OPEN(p) \
-  lock_scan = 0; \
-  do \
-  :: lock_scan < QUEUE_ENTRIES -> \
-     if \
-     :: opens_watched_in[lock_scan] == (p) + 1 -> opened_since_seen[lock_scan] = true \
-     :: else -> skip \
-     fi; \
-     lock_scan++ \
-  :: else -> lock_scan = 0; break \
-  od
-#define WATCH_OPENS(q, p) opens_watched_in[q] = (p) + 1; opened_since_seen[q] = false
-#define STOP_WATCHING_OPENS(q) \
-  lock_open_came = opened_since_seen[q]; opens_watched_in[q] = 0; opened_since_seen[q] = false
+/* The futex word unmappers sleep on, and its value. */
+#define UNMAPPER_FUTEX(p) (FUTEX_UNMAP_LOCK_BASE + (p))
+#ifdef BROKEN_SLEEP_ON_COUNT
+#define UNMAPPER_WORD(p) exiters[p]
 #else
-#define NOTE_OPEN(p) skip
-#define WATCH_OPENS(q, p) skip
-#define STOP_WATCHING_OPENS(q) skip
+#define UNMAPPER_WORD(p) window_closes[p]
 #endif
 
 #if defined(BROKEN_SYMMETRIC_LOCK) || defined(BROKEN_UNBOUNDED_DEFERRAL)
@@ -125,9 +117,8 @@ byte unmap_depth[TLS_SLOTS];
 #endif
 
 #define UNMAP_LOCK_LOCALS \
-  byte lock_entry; byte lock_old_exiters; byte lock_sleeping_seen; byte lock_exiters_seen; \
-  byte lock_futex_result; bool lock_must_wait; byte lock_scan; bool lock_timed_out; \
-  bool lock_open_came
+  byte lock_entry; byte lock_sleeping_seen; byte lock_word_seen; \
+  byte lock_futex_result; bool lock_must_wait; byte lock_scan
 
 /* Does an unmap of `range` overlap a window on `object`? */
 #ifdef BROKEN_UNMAP_WAITS_FOR_EVERY_WINDOW
@@ -177,15 +168,24 @@ inline enter_exit_window(p, tls, object) {
     window_object[tls * WINDOW_LEVELS + lock_entry] = object;
 #endif
     exiters[p]++;
-    NOTE_OPEN(p);
     lock_entry = 0
   }
 }
 
+/* The wake of a close that found an unmapper asleep: window_closes is
+ * bumped (one step, the fetch_add), then the futex wake (another). */
+inline wake_sleeping_unmappers(p) {
+#if !defined(BROKEN_SLEEP_ON_COUNT) && !defined(BROKEN_CLOSE_WITHOUT_BUMP)
+  window_closes[p]++;
+#endif
+  futex_wake(UNMAPPER_FUTEX(p), ALL_BITS, true)
+}
+
 /* The count's half of a window's close: the saturating decrement, then the
  * load of sleeping_unmappers (Dekker with wait_for_windows_on: either the
- * unmapper's increment comes first and we wake it, or its read of the count
- * sees our decrement, and its scan our record closed). */
+ * unmapper's increment comes first and we bump window_closes past what it
+ * read and wake it, or its read of window_closes and its scan come after
+ * our decrement, and its scan sees our record closed). */
 inline leave_exit_window_counted(p) {
   atomic {
     if
@@ -194,7 +194,7 @@ inline leave_exit_window_counted(p) {
     fi
   };
   if
-  :: sleeping_unmappers[p] != 0 -> futex_wake(FUTEX_EXITERS_BASE + p, ALL_BITS, true)
+  :: sleeping_unmappers[p] != 0 -> wake_sleeping_unmappers(p)
   :: else -> skip
   fi
 }
@@ -215,7 +215,7 @@ inline leave_exit_window(p, tls) {
     fi
   };
   if
-  :: lock_sleeping_seen != 0 -> futex_wake(FUTEX_EXITERS_BASE + p, ALL_BITS, true)
+  :: lock_sleeping_seen != 0 -> wake_sleeping_unmappers(p)
   :: else -> skip
   fi;
   lock_sleeping_seen = 0
@@ -284,38 +284,29 @@ inline wait_for_windows_on(p, tls, q, range) {
   :: !lock_must_wait -> break
   :: else ->
      sleeping_unmappers[p]++;
-     atomic { lock_exiters_seen = exiters[p]; WATCH_OPENS(q, p) };
+     lock_word_seen = UNMAPPER_WORD(p);
      must_wait_for_a_window_on(p, tls, range);
      if
      :: lock_must_wait ->
-        /* Sleeps only while the count still equals what we read. */
-        atomic {
-          futex_enqueue(q, FUTEX_EXITERS_BASE + p, ALL_BITS, false, exiters[p],
-                        lock_exiters_seen, lock_futex_result);
-          STOP_WATCHING_OPENS(q)
-        };
+        /* Sleeps only while the word still holds what we read. No timeout:
+         * the code's 10 ms is a fallback, not relied on. */
+        futex_enqueue(q, UNMAPPER_FUTEX(p), ALL_BITS, false, UNMAPPER_WORD(p),
+                      lock_word_seen, lock_futex_result);
         if
         :: lock_futex_result == F_WOKEN ->
-           futex_sleep_or_signal(q, tls, lock_futex_result, UNMAPPER_TIMEOUT && !lock_timed_out)
+           futex_sleep_or_signal(q, tls, lock_futex_result, false)
         :: else -> skip
         fi
-     :: else ->
-        /* Goes ahead. If its last sleep ended by the timeout, that sleep
-         * began after the race above. */
-        assert(!lock_timed_out || lock_open_came);
-        STOP_WATCHING_OPENS(q)
+     :: else -> skip
      fi;
      atomic {
        if
        :: sleeping_unmappers[p] > 0 -> sleeping_unmappers[p]--
        :: else -> skip
-       fi;
-       lock_timed_out = lock_futex_result == F_TIMEDOUT
+       fi
      }
   od;
-  atomic {
-    lock_exiters_seen = 0; lock_futex_result = 0; lock_timed_out = false; lock_open_came = false
-  }
+  atomic { lock_word_seen = 0; lock_futex_result = 0 }
 }
 
 inline begin_unmap(p, tls, q, range) {

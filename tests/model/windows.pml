@@ -224,6 +224,7 @@ proctype forking_thread() {
   UNMAP_LOCK_LOCALS;
   atomic {
     exiters[1] = exiters[0];
+    window_closes[1] = window_closes[0];
     sleeping_unmappers[1] = sleeping_unmappers[0];
 #ifdef BROKEN_NO_WIPE_AT_FORK
     /* The child's records are copies of the parent's. */
