@@ -40,7 +40,6 @@
 #include "robust/broken_generations.h"
 #include "barrier/generation.h"
 #include "os/cpu_relax.h"
-#include "os/forced_unwind_cleanup.h"
 #include "os/futex.h"
 #include "os/read_without_fault.h"
 #include "robust/robust_membership.h"
@@ -192,8 +191,11 @@ Armed arm_sleep_unless_over(BarrierObject* object, const BarrierConstants& const
 // the window's own bookkeeping. pthread_barrier_wait is no cancellation
 // point, so a pending request acts only when asynchronous cancellation is
 // restored. (A cancellation point in a signal handler that interrupts the
-// window still acts, as with glibc: the window closes on that unwinding,
-// see WindowClosedOnForcedUnwind.)
+// window still acts, as with glibc. The unwinding runs no code of this
+// library: a cleanup registered per window would dangle once a C++ exception
+// or setcontext left the frame, and a destructor is not reached from an
+// interrupted instruction. The window closes when the thread exits: the
+// records' exit hook. pthread_exit itself is wrapped and closes it first.)
 class AsyncCancellationDeferred {
  public:
   AsyncCancellationDeferred() { pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, &previous_); }
@@ -207,26 +209,6 @@ class AsyncCancellationDeferred {
   int previous_ = PTHREAD_CANCEL_DEFERRED;
 };
 
-// An exit window that is closed also when its frame is left by forced
-// unwinding (os/forced_unwind_cleanup.h): pthread_exit or a cancellation
-// point in a signal handler that interrupted the window. Without it the
-// window stays open while the program's cleanup handlers run, and an
-// unmapper of the barrier (or, before the thread exits, of anything) waits.
-// The cleanup is registered before the window opens and removed after it
-// closed; its routine closes the window only while it is still open.
-class WindowClosedOnForcedUnwind {
- public:
-  explicit WindowClosedOnForcedUnwind(const void* object)
-      : cleanup_(close_if_open, &window_), window_(object) {}
-
- private:
-  static void close_if_open(void* window) {
-    process_unmap_lock().leave_exit_windows_down_to(window);
-  }
-  RunOnForcedUnwind cleanup_;  // declared first: registered first, removed last
-  ExitWindow window_;
-};
-
 // A sleeper of a robust barrier found a participant dead: break the round
 // unless it completed first, and wake every sleeper of the barrier. A round
 // whose arrivals are all in has a completer between its arrival and its
@@ -237,7 +219,7 @@ Round break_round(BarrierObject* object, const BarrierConstants& constants, uint
                   FutexScope scope, bool* full_round_seen_dead) {
   AsyncCancellationDeferred no_cancellation_inside_the_window;
   // Rule 1 again: this sleeper is about to touch the object in user space.
-  WindowClosedOnForcedUnwind window(object);
+  ExitWindow window(object);
   // seq_cst: the window's count is seen by any unmapper whose read of it
   // comes after the kernel read below in the single total order (the window
   // opens relaxed; arrivals order it by happens-before, but this one opens
@@ -364,7 +346,7 @@ int wait_on_object(BarrierObject* object, const BarrierConstants& constants,
     // until the window is closed (destructors run in reverse order); the
     // window is bounded, and the sleep below is cancellable as before.
     AsyncCancellationDeferred no_cancellation_inside_the_window;
-    WindowClosedOnForcedUnwind window(object);  // rule 1: opened before the arrival
+    ExitWindow window(object);  // rule 1: opened before the arrival
     // A broken barrier answers at once, without counting an arrival.
     // acquire: the broken bit's CAS published nothing we need, but a later
     // completed round would (it cannot come: the bit is sticky).

@@ -292,16 +292,6 @@ void UnmapLock::abandon_holds_below(uintptr_t stack_pointer, uintptr_t altstack_
   }
 }
 
-void UnmapLock::leave_exit_windows_down_to(const void* holder) {
-  const uint32_t tracked = t_exit_depth < kTrackedHolds ? t_exit_depth : kTrackedHolds;
-  for (uint32_t level = 0; level < tracked; ++level) {
-    if (t_exit_holders[level] != reinterpret_cast<uintptr_t>(holder)) continue;
-    // Its windows nested inside it first, as their destructors would have run.
-    while (t_exit_depth > level) leave_exit_window();
-    return;
-  }
-}
-
 void UnmapLock::reset_in_child_after_fork() {
   // Single-threaded here, on the forking thread. Its own open window, if fork
   // ran in a handler inside one, is skipped by its own unmaps (t_exit_depth);

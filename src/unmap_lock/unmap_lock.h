@@ -115,10 +115,6 @@ class UnmapLock {
   // held: a leak rather than a count released twice).
   void abandon_holds_below(uintptr_t stack_pointer, uintptr_t altstack_begin = 0,
                            uintptr_t altstack_end = 0);
-  // Forced unwinding leaves the frame of the window held by `holder`: closes
-  // this thread's windows from the innermost down to that one, if it is
-  // still open (and tracked); otherwise does nothing.
-  void leave_exit_windows_down_to(const void* holder);
   static constexpr int kTrackedHolds = 8;
 
   void reset_in_child_after_fork();
