@@ -17,6 +17,10 @@
 
 namespace bshim {
 
+// One lender's boost. Lenders of one thread share a process-wide record of
+// it: the thread runs at the highest lent priority until the last lender is
+// done, who restores what the thread had before the first. A SCHED_DEADLINE
+// thread is never touched (it outranks every real-time one).
 class PriorityBoost {
  public:
   PriorityBoost() = default;
@@ -28,16 +32,12 @@ class PriorityBoost {
   // this thread is real-time and `tid` runs below it. One thread at a time:
   // a boost of another thread ends the previous one first.
   void lend_to(pid_t tid);
-  // Gives the boosted thread back its policy and priority, unless it changed
-  // them itself meanwhile.
+  // This lender is done; the last one gives the thread back its policy and
+  // priority, unless it changed them itself meanwhile.
   void end();
 
  private:
-  pid_t tid_ = 0;  // 0: nobody boosted
-  int their_policy_ = 0;
-  struct sched_param their_param_ = {};
-  int lent_policy_ = 0;
-  int lent_priority_ = 0;
+  pid_t tid_ = 0;  // 0: nobody boosted by this lender
 };
 
 }  // namespace bshim
