@@ -2,6 +2,7 @@
 
 #include "os/futex.h"
 #include "os/mapping_sharers.h"
+#include "robust/robust_membership.h"
 #include "threads/thread_records.h"
 
 namespace bshim {
@@ -13,12 +14,16 @@ namespace {
 // debugger) or preempted before its sleep is on no futex queue, so the
 // arrivals are taken for dead processes' only when no other process has the
 // barrier's page mapped (os/mapping_sharers.h): each of them wrote it.
-bool other_processes_wait(const BarrierObject* object, uint64_t state) {
+bool other_processes_wait(const BarrierObject* object, const BarrierConstants& constants,
+                          uint64_t state) {
   // acquire: a round that completed meanwhile had live participants, who
   // are leaving it now: nobody is blocked in it any more.
   const uint64_t now = object->state.load(std::memory_order_acquire);
   if (round_of(now) != round_of(state) || arrivals_of(now) == 0) return false;
   if (futex_count_sleepers(round_futex_word(object), FutexScope::kShared) > 0) return true;
+  // A robust barrier knows its participant processes: none other alive
+  // proves the arrivals are the dead ones', whoever else maps the page.
+  if (is_robust(constants) && other_live_members(constants.robust_semaphore) == 0) return false;
   return page_sharing_of(object) != PageSharing::kExclusive;
 }
 
@@ -58,7 +63,7 @@ bool has_blocked_waiters(const pthread_barrier_t* barrier, const BarrierConstant
   // Only this process's threads could have arrived at a private barrier, and
   // none of them is inside a wait on it: the arrivals are of threads gone.
   if ((constants.flags & kFlagProcessShared) == 0) return false;
-  return other_processes_wait(reinterpret_cast<const BarrierObject*>(barrier), state);
+  return other_processes_wait(reinterpret_cast<const BarrierObject*>(barrier), constants, state);
 }
 
 }  // namespace bshim

@@ -13,7 +13,8 @@
 //    the kernel's count of sleepers on the barrier's futex word, which drops
 //    a sleeper whose process died. Arrivals of other processes that the
 //    kernel does not count (stopped, preempted before their sleep, or dead)
-//    are taken for dead ones only when no other process maps the bytes.
+//    are taken for dead ones only when no other process maps the barrier's
+//    page, or, for a robust barrier, no other participant process is alive.
 #pragma once
 
 #include <pthread.h>

@@ -132,6 +132,15 @@ bool membership_lost_a_member(uint32_t semaphore_id) {
   return joined >= 0 && live >= 0 && joined > live;
 }
 
+int other_live_members(uint32_t semaphore_id) {
+  const int saved_errno = errno;
+  const int live = semctl(static_cast<int>(semaphore_id), kLiveMembers, GETVAL);
+  errno = saved_errno;
+  if (live < 0) return -1;
+  const int own = recorded_as_joined(semaphore_id + 1) ? 1 : 0;
+  return live > own ? live - own : 0;
+}
+
 void forget_memberships_in_child() {
   for (std::atomic<uint32_t>& entry : g_joined_plus_one) {
     entry.store(0, std::memory_order_relaxed);

@@ -68,6 +68,12 @@ void join_membership(uint32_t semaphore_id);
 // set reads as "no": the barrier is gone and its round is over anyway.
 bool membership_lost_a_member(uint32_t semaphore_id);
 
+// How many processes other than this one have joined and are alive (live
+// minus this process's own membership), or -1 if the set cannot be read.
+// Zero proves that arrivals of other processes are of processes that died
+// (a participant arrives only after joining; see above for failed joins).
+int other_live_members(uint32_t semaphore_id);
+
 // fork child: the child has not joined anything (SEM_UNDO adjustments are not
 // inherited), whatever the parent's records say.
 void forget_memberships_in_child();
