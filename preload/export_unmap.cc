@@ -9,13 +9,13 @@
 // (checked with gcc 12.2 and Meson 1.0.1; check with nm -D). Undo it before the first include so both names exist.
 #undef _FILE_OFFSET_BITS
 
-#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
 
 #include <cerrno>
 #include <cstdarg>
 
+#include "os/page_size.h"
 #include "real_functions.h"
 #include "unmap_lock/unmap_lock.h"
 
@@ -31,10 +31,7 @@ struct Range {
 };
 
 Range pages_of(const void* address, size_t length) {
-  // AT_PAGESZ: the page size the kernel told the process at exec; a read of
-  // the auxiliary vector, no system call, no lazily initialised static.
-  const uintptr_t page_size = getauxval(AT_PAGESZ);
-  const uintptr_t page = page_size != 0 ? page_size : 4096;
+  const uintptr_t page = bshim::page_size();
   const uintptr_t begin = reinterpret_cast<uintptr_t>(address) & ~(page - 1);
   const uintptr_t last = reinterpret_cast<uintptr_t>(address) + length;
   if (last < begin || last > UINTPTR_MAX - page) return {begin, UINTPTR_MAX};

@@ -47,7 +47,7 @@ bool has_blocked_waiters(const pthread_barrier_t* barrier, const BarrierConstant
     };
     if (any_tracked_wait_on(barrier, constants.generation, incomplete)) return true;
     // Threads without a record: judge by the bytes, as far as they go.
-    return untracked_waits() != 0 && arrivals_of(state) != 0 && round_of(state) == open_round;
+    return untracked_waits() != 0 && arrivals;
   }
   const uint32_t open_round = round_of(state);
   const bool arrivals = arrivals_of(state) != 0;

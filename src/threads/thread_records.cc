@@ -5,6 +5,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "os/saturating_decrement.h"
+
 namespace bshim {
 namespace {
 
@@ -33,18 +35,11 @@ std::atomic<bool> g_exit_key_usable{false};
 constexpr unsigned kKeysWithoutAllocation = 32;
 
 
-bool owns(const ThreadRecord* record) { return this_thread_owns(record); }
-
 // Frees the record: its waits end with the thread. release: a reader that
 // sees the record free (acquire) or reused sees depth 0 first.
 void free_record(ThreadRecord* record) {
   const uint32_t depth = record->depth.load(std::memory_order_relaxed);
-  for (uint32_t i = kTrackedWaits; i < depth; ++i) {
-    uint32_t value = g_untracked.load(std::memory_order_relaxed);
-    while (value != 0 && !g_untracked.compare_exchange_weak(value, value - 1,
-                                                            std::memory_order_relaxed)) {
-    }
-  }
+  for (uint32_t i = kTrackedWaits; i < depth; ++i) saturating_decrement(g_untracked);
   record->depth.store(0, std::memory_order_relaxed);
   record->window_depth.store(0, std::memory_order_relaxed);
   record->owner.store(0, std::memory_order_release);
@@ -54,7 +49,7 @@ void free_record(ThreadRecord* record) {
 // exits through pthread_exit (return from the start routine, cancellation).
 void free_record_at_thread_exit(void* value) {
   ThreadRecord* record = static_cast<ThreadRecord*>(value);
-  if (record == t_thread_record && owns(record)) {
+  if (record == t_thread_record && this_thread_owns(record)) {
     if (auto* hook = g_exit_hook.load(std::memory_order_acquire)) hook(*record);
     free_record(record);
   }
@@ -125,10 +120,7 @@ void count_untracked_wait() { g_untracked.fetch_add(1, std::memory_order_relaxed
 
 void uncount_untracked_wait() {
   // Saturates: the child of fork reset the count under a wait in progress.
-  uint32_t value = g_untracked.load(std::memory_order_relaxed);
-  while (value != 0 &&
-         !g_untracked.compare_exchange_weak(value, value - 1, std::memory_order_relaxed)) {
-  }
+  saturating_decrement(g_untracked);
 }
 
 void reset_thread_records_in_child() {
@@ -148,7 +140,7 @@ uint32_t untracked_waits() { return g_untracked.load(std::memory_order_relaxed);
 
 void abandon_waits_below(const DiscardedFrames& frames) {
   ThreadRecord* record = t_thread_record;
-  if (!owns(record)) return;
+  if (!this_thread_owns(record)) return;
   // Innermost first, as their destructors would have run.
   for (;;) {
     const uint32_t depth = record->depth.load(std::memory_order_relaxed);

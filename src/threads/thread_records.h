@@ -76,9 +76,9 @@ inline constexpr size_t kMaxThreadRecords = 4096;
 // Without it records still work, but survive fork and thread exit.
 void prepare_thread_records();
 
-// One wait of this thread, from before its arrival until it returns.
-// begin() claims the record on the thread's first wait. `holder` is the
-// address of the caller's frame object (for abandon_waits_below).
+// One wait of this thread, from before its arrival until it returns. The
+// constructor claims the record on the thread's first wait. `holder` is an
+// address in the caller's frame (for abandon_waits_below).
 class TrackedWait {
  public:
   inline TrackedWait(const void* barrier, uint32_t generation, const void* holder);

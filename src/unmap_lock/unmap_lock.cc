@@ -4,6 +4,7 @@
 #include "contract/diagnostic_hooks.h"
 #include "os/futex.h"
 #include "os/priority_boost.h"
+#include "os/saturating_decrement.h"
 #include "threads/discarded_frames.h"
 
 namespace bshim {
@@ -34,8 +35,6 @@ __thread uint32_t t_tracked_levels __attribute__((tls_model("initial-exec")));
 __thread uint32_t t_counted_windows __attribute__((tls_model("initial-exec")));
 __thread uint32_t t_counted_untracked __attribute__((tls_model("initial-exec")));
 
-// The record this thread's tracked windows are in, if it still owns one.
-ThreadRecord* t_record_of_windows() { return this_thread_record_if_any(); }
 
 // A barrier object's size: the bytes a window may touch from its object.
 constexpr uintptr_t kObjectBytes = 32;
@@ -66,18 +65,6 @@ constexpr int kUnmapperSpinIterations = 200;
 // anyway. Bounded: deferring is for fairness, never needed for safety.
 constexpr int kExiterDeferIterations = 100;
 
-// Lowers `count` by one, never below zero (after fork the forking thread may
-// release a hold the child's reset already dropped). Returns the old value.
-// `order` is the ordering of the successful decrement.
-uint32_t saturating_decrement(std::atomic<uint32_t>& count, std::memory_order order) {
-  // relaxed load: the CAS below re-reads on failure.
-  uint32_t value = count.load(std::memory_order_relaxed);
-  while (value != 0 &&
-         !count.compare_exchange_weak(value, value - 1, order, std::memory_order_relaxed)) {
-  }
-  return value;
-}
-
 }  // namespace
 
 UnmapLock& process_unmap_lock() { return g_unmap_lock; }
@@ -97,8 +84,8 @@ void UnmapLock::enter_exit_window(const void* holder, const void* object) {
     for (int i = 0; i < kExiterDeferIterations && unmapper_waiting(); ++i) cpu_relax();
   }
   const uint32_t level = t_exit_depth++;  // before the shared state: see below
-  // The window in this thread's record: the object it may touch, then the
-  // depth. relaxed: the unmappers that must see this window are ordered after
+  // The window in this thread's record: the depth, then the object it may
+  // touch. relaxed: the unmappers that must see this window are ordered after
   // it by happens-before (the window opens before the arrival's release RMW,
   // which every later return of that round acquires); see the header.
   ThreadRecord* record = this_thread_record();
@@ -134,10 +121,9 @@ void UnmapLock::leave_exit_window() {
   const bool tracked = level < 32 && (t_tracked_levels & (1U << level)) != 0;
   if (tracked) {
     t_tracked_levels &= ~(1U << level);
-    ThreadRecord* record = t_record_of_windows();
     // Fork may have wiped the record under this window (the child's forking
     // thread finishing a window a handler interrupted): nothing to close.
-    if (record != nullptr && this_thread_owns(record)) {
+    if (ThreadRecord* record = this_thread_record_if_any()) {
       const uint32_t depth = record->window_depth.load(std::memory_order_relaxed);
       // release: hands everything read inside the window to the unmapper
       // whose scan (acquire) sees the window closed.
@@ -158,10 +144,11 @@ void UnmapLock::leave_exit_window() {
 }
 
 void UnmapLock::leave_exit_window_counted() {
-  // seq_cst: sequential consistency orders the decrement before the load of
+  // seq_cst: sequential consistency orders the decrement (which comes after
+  // the window's release in the record) before the load of
   // sleeping_unmappers_ (Dekker with wait_for_windows_on): either the
-  // sleeping unmapper sees the count change, or we see it and wake it. Every
-  // close wakes a sleeping unmapper: it may be waiting for this window only.
+  // unmapper's scan sees this window closed, or we see it asleep and bump
+  // its futex word. Every close does: it may be waiting for this window only.
   saturating_decrement(exiters_, std::memory_order_seq_cst);
   if (sleeping_unmappers_.load(std::memory_order_seq_cst) != 0) {
     // release: the unmapper that sees the bump sees this window closed.
@@ -206,14 +193,11 @@ bool UnmapLock::must_wait_for_a_window_on(uintptr_t begin, uintptr_t end,
   // here is enough to go ahead with the unmap.
   if (exiters_.load(std::memory_order_acquire) == 0) return false;
   // Untracked windows of other threads: their objects are unknown. This
-  // thread's own untracked ones are skipped, like its tracked ones.
-  uint32_t own_untracked = 0;
-  for (uint32_t level = 0; level < t_exit_depth; ++level) {
-    if (level >= 32 || (t_tracked_levels & (1U << level)) == 0) ++own_untracked;
-  }
-  // acquire: pairs with the release decrement of an untracked window.
-  if (untracked_windows().load(std::memory_order_acquire) > own_untracked) return true;
-  const ThreadRecord* own = t_record_of_windows();
+  // thread's own untracked ones (exactly what it counted there) are skipped,
+  // like its tracked ones. acquire: pairs with the release decrement of an
+  // untracked window.
+  if (untracked_windows().load(std::memory_order_acquire) > t_counted_untracked) return true;
+  const ThreadRecord* own = this_thread_record_if_any();
   ThreadRecord* table = thread_record_table();
   const size_t used = thread_records_in_use_high_water();
   for (size_t i = 0; i < used; ++i) {
