@@ -2,6 +2,7 @@
 
 #include "os/cpu_relax.h"
 #include "contract/diagnostic_hooks.h"
+#include "os/asymmetric_fence.h"
 #include "os/futex.h"
 #include "os/priority_boost.h"
 #include "os/saturating_decrement.h"
@@ -26,13 +27,12 @@ __thread uintptr_t t_unmap_holders[UnmapLock::kTrackedHolds]
 // Bit L set: this thread's window at nesting level L is in its record (the
 // others are counted in untracked_windows()). Levels past 31 are untracked.
 __thread uint32_t t_tracked_levels __attribute__((tls_model("initial-exec")));
-// How many of exiters_ and of untracked_windows() this thread has raised and
-// not yet lowered. Each is raised right after the shared count and lowered
-// right before it, so a thread that exits between the two (pthread_exit in a
-// handler) can only leave the shared count one too high (an unmapper then
-// scans, which is safe), never one too low; the exit hook lowers the shared
-// counts by exactly these.
-__thread uint32_t t_counted_windows __attribute__((tls_model("initial-exec")));
+// How much of untracked_windows() this thread has raised and not yet
+// lowered. Raised right after the shared count and lowered right before it,
+// so a thread that exits between the two (pthread_exit in a handler) can only
+// leave the shared count one too high (unmappers then wait in vain: a hang,
+// where one too low would let them unmap under a window); the exit hook
+// lowers the shared count by exactly this.
 __thread uint32_t t_counted_untracked __attribute__((tls_model("initial-exec")));
 
 
@@ -75,9 +75,19 @@ void close_windows_at_thread_exit(ThreadRecord& record) {
 }
 }  // namespace
 
-void prepare_unmap_lock() { set_thread_exit_hook(close_windows_at_thread_exit); }
+void prepare_unmap_lock() {
+  set_thread_exit_hook(close_windows_at_thread_exit);
+  // Fails only on kernels or sandboxes without membarrier: closes then pay a
+  // fence each (os/asymmetric_fence.h).
+  prepare_asymmetric_fence();
+}
 
 void UnmapLock::enter_exit_window(const void* holder, const void* object) {
+  // relaxed, stored once: the unmappers this window matters to are ordered
+  // after it by happens-before (below), so they see the flag too.
+  if (!windows_opened_.load(std::memory_order_relaxed)) {
+    windows_opened_.store(true, std::memory_order_relaxed);
+  }
   // Defer briefly to an unmapper that is waiting for windows to drain, unless
   // this thread holds either side already (then it would defer to itself).
   if (t_exit_depth == 0 && t_unmap_depth == 0) {
@@ -108,10 +118,6 @@ void UnmapLock::enter_exit_window(const void* holder, const void* object) {
     std::atomic_signal_fence(std::memory_order_seq_cst);
     ++t_counted_untracked;
   }
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-  exiters_.fetch_add(1, std::memory_order_relaxed);
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-  ++t_counted_windows;
   track_holder(t_exit_holders, t_exit_depth - 1, holder);
 }
 
@@ -129,28 +135,28 @@ void UnmapLock::leave_exit_window() {
       // whose scan (acquire) sees the window closed.
       if (depth != 0) record->window_depth.store(depth - 1, std::memory_order_release);
     }
+    wake_sleeping_unmappers();
   } else if (t_counted_untracked != 0) {
     --t_counted_untracked;
     std::atomic_signal_fence(std::memory_order_seq_cst);
     // release: as above, for the unmappers that wait for untracked windows.
     saturating_decrement(untracked_windows(), std::memory_order_release);
-  }
-  if (t_counted_windows != 0) {
-    --t_counted_windows;
-    std::atomic_signal_fence(std::memory_order_seq_cst);
-    leave_exit_window_counted();
+    wake_sleeping_unmappers();
   }
   --t_exit_depth;
 }
 
-void UnmapLock::leave_exit_window_counted() {
-  // seq_cst: sequential consistency orders the decrement (which comes after
-  // the window's release in the record) before the load of
-  // sleeping_unmappers_ (Dekker with wait_for_windows_on): either the
-  // unmapper's scan sees this window closed, or we see it asleep and bump
-  // its futex word. Every close does: it may be waiting for this window only.
-  saturating_decrement(exiters_, std::memory_order_seq_cst);
-  if (sleeping_unmappers_.load(std::memory_order_seq_cst) != 0) {
+void UnmapLock::wake_sleeping_unmappers() {
+  // The window's close (a store) comes before the load of
+  // sleeping_unmappers_: Dekker with wait_for_windows_on, which stores its
+  // count there before it scans. The hot side of an asymmetric fence
+  // (os/asymmetric_fence.h): a compiler barrier here, and a membarrier on
+  // the sleeping unmapper's side, so that either its scan sees this window
+  // closed, or this load sees it counted and we bump its futex word. Every
+  // close does: the unmapper may be waiting for this window only.
+  light_fence();
+  // relaxed: the fence pair above orders it.
+  if (sleeping_unmappers_.load(std::memory_order_relaxed) != 0) {
     // release: the unmapper that sees the bump sees this window closed.
     window_closes_.fetch_add(1, std::memory_order_release);
     futex_wake_all(reinterpret_cast<const uint32_t*>(&window_closes_), FutexScope::kPrivate);
@@ -189,9 +195,10 @@ void UnmapLock::end_unmap() {
 bool UnmapLock::must_wait_for_a_window_on(uintptr_t begin, uintptr_t end,
                                           pid_t* owner_tid) const {
   if (owner_tid != nullptr) *owner_tid = 0;
-  // acquire: pairs with the release of the last window to close, so seeing 0
-  // here is enough to go ahead with the unmap.
-  if (exiters_.load(std::memory_order_acquire) == 0) return false;
+  // No window was ever opened in this process: nothing to scan. relaxed: a
+  // window that matters happens-before this unmap (see the header), and so
+  // does its store of the flag.
+  if (!windows_opened_.load(std::memory_order_relaxed)) return false;
   // Untracked windows of other threads: their objects are unknown. This
   // thread's own untracked ones (exactly what it counted there) are skipped,
   // like its tracked ones. acquire: pairs with the release decrement of an
@@ -203,9 +210,9 @@ bool UnmapLock::must_wait_for_a_window_on(uintptr_t begin, uintptr_t end,
   for (size_t i = 0; i < used; ++i) {
     const ThreadRecord& record = table[i];
     if (&record == own) continue;
-    // acquire (owner, window_depth): a window closed (release) has finished
-    // reading; a record freed at its thread's exit has no windows.
-    if (record.owner.load(std::memory_order_acquire) == 0) continue;
+    // acquire: a window closed (release) has finished reading. A free
+    // record has none: its thread's exit closed them (and a fork child's
+    // table was wiped), so the owner need not be read.
     uint32_t depth = record.window_depth.load(std::memory_order_acquire);
     if (depth > kTrackedWindows) depth = kTrackedWindows;
     for (uint32_t w = 0; w < depth; ++w) {
@@ -226,15 +233,18 @@ void UnmapLock::wait_for_windows_on(uintptr_t begin, uintptr_t end) {
   }
   PriorityBoost boost;  // ends (gives the priority back) when the wait does
   for (;;) {
-    // seq_cst increment, then seq_cst load of window_closes_, then the scan:
-    // pairs with leave_exit_window_counted's seq_cst decrement-then-load
-    // (Dekker), so either the scan sees a window closed, or its close sees
-    // this sleeper, bumps window_closes_ past `seen` and wakes us. (The model
-    // check found the lost wake-up of sleeping on the count instead: an open
-    // and a close in between leave it at the value read.) The timeout is
-    // only a fallback, and lets a real-time boost be re-aimed.
-    sleeping_unmappers_.fetch_add(1, std::memory_order_seq_cst);
-    const uint32_t seen = window_closes_.load(std::memory_order_seq_cst);
+    // The increment, then the heavy side of the asymmetric fence, then the
+    // read of window_closes_ and the scan: pairs with wake_sleeping_unmappers'
+    // close-then-load (Dekker), so either the scan sees a window closed, or
+    // its close sees this sleeper, bumps window_closes_ past `seen` and wakes
+    // us. (acquire on `seen`: a bump already made carries its close to the
+    // scan.) The model check found the lost wake-up of sleeping on a count of
+    // open windows instead: an open and a close in between leave it at the
+    // value read. The timeout is only a fallback, and lets a real-time boost
+    // be re-aimed.
+    sleeping_unmappers_.fetch_add(1, std::memory_order_relaxed);
+    heavy_fence();
+    const uint32_t seen = window_closes_.load(std::memory_order_acquire);
     pid_t owner = 0;
     const bool must_wait = must_wait_for_a_window_on(begin, end, &owner);
     if (must_wait) {
@@ -252,13 +262,13 @@ void UnmapLock::wait_for_windows_on(uintptr_t begin, uintptr_t end) {
 }
 
 void UnmapLock::close_windows_of_exiting_thread(ThreadRecord& record) {
-  // The exiting thread's record loses its windows; the shared counts lose
-  // exactly what this thread counted in them (see t_counted_windows).
+  // The exiting thread's record loses its windows; the untracked count loses
+  // exactly what this thread counted in it (see t_counted_untracked).
   record.window_depth.store(0, std::memory_order_release);
   for (; t_counted_untracked != 0; --t_counted_untracked) {
     saturating_decrement(untracked_windows(), std::memory_order_release);
   }
-  for (; t_counted_windows != 0; --t_counted_windows) leave_exit_window_counted();
+  wake_sleeping_unmappers();
   t_exit_depth = 0;
   t_tracked_levels = 0;
 }
@@ -281,10 +291,8 @@ void UnmapLock::reset_in_child_after_fork() {
   // ran in a handler inside one, is skipped by its own unmaps (t_exit_depth);
   // it counts in nothing any more, so its later close lowers no shared count
   // (another child thread's window may be counted there by then).
-  t_counted_windows = 0;
   t_counted_untracked = 0;
   t_tracked_levels = 0;
-  exiters_.store(0, std::memory_order_relaxed);
   unmappers_.store(0, std::memory_order_relaxed);
   sleeping_unmappers_.store(0, std::memory_order_relaxed);
 }

@@ -13,11 +13,12 @@
 // nest and run concurrently, and waiters never wait for each other here.
 //
 // Windows have owners. Each window is kept in its thread's record
-// (threads/thread_records.h) with the barrier object it may touch; a count of
-// all open windows (`exiters_`) is only the fast path ("none open: go") and
-// the futex word unmappers sleep on. An unmapper of [begin, end) waits for
-// exactly the windows of other live threads whose object lies in that range
-// (and for untracked windows: no free record, nested too deep). So:
+// (threads/thread_records.h) with the barrier object it may touch, and
+// nowhere else: opening and closing one writes only the thread's own record
+// (no shared count, no locked instruction). An unmapper scans the records in
+// use and waits for exactly the windows of other live threads whose object
+// lies in [begin, end) (and for untracked windows, which are counted: no
+// free record, nested too deep). So:
 //  - an unmap of unrelated memory waits for no window: a signal handler that
 //    waits at another barrier inside a window cannot deadlock with a thread
 //    that unmaps something else first;
@@ -35,7 +36,7 @@
 // of barrier memory is legal only after the barrier's round completed and
 // some thread returned from it. Every window that can touch that memory was
 // opened by a participant of that round before its arrival, so its record
-// entry (and its increment of `exiters_`) happens-before the completion,
+// entry happens-before the completion,
 // hence before the unmapper's scan: the unmapper sees it (coherence) and
 // waits for its close (release store of the record's depth, acquired by the
 // scan). A window opened later belongs to another barrier (or is the
@@ -125,14 +126,17 @@ class UnmapLock {
 
  private:
   void wait_for_windows_on(uintptr_t begin, uintptr_t end);
+  // After a window closed: bumps and wakes window_closes_ if an unmapper
+  // may be asleep on it.
+  void wake_sleeping_unmappers();
   // True if this thread must wait for a window on [begin, end); then
   // *owner_tid is the kernel id of a thread whose window it is, or 0 when
   // unknown (an untracked window).
   bool must_wait_for_a_window_on(uintptr_t begin, uintptr_t end, pid_t* owner_tid = nullptr) const;
-  void leave_exit_window_counted();
 
-  // Futex word: threads holding the exit side.
-  std::atomic<uint32_t> exiters_{0};
+  // Set by the first window ever opened through this lock: until then an
+  // unmapper has nothing to scan (programs without process-shared barriers).
+  std::atomic<bool> windows_opened_{false};
   // Threads holding or waiting for the unmap side (a hint for exiters).
   std::atomic<uint32_t> unmappers_{0};
   // Unmappers asleep (or about to sleep) on window_closes_; a closing window

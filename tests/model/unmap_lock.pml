@@ -7,22 +7,28 @@
  *    handler uses its thread's) holds the exit windows the thread has open:
  *    window_depth, and for each level the object that window may touch
  *    (window_object);
- *  - exiters[p] counts the windows open in process p; it is only the fast
- *    path ("none open: go");
+ *  - windows_opened[p] is set by the first window ever opened in process p;
+ *    until then an unmapper has nothing to scan (the only fast path: there
+ *    is no count of open windows, so opening and closing one writes only
+ *    the thread's own record);
  *  - window_closes[p] is the futex word unmappers sleep on: every close that
  *    finds an unmapper asleep bumps it, so it only grows;
  *  - sleeping_unmappers[p] counts the unmappers that may sleep on
  *    window_closes[p].
  *
  * Rules (as in the code):
- *  - a window is entered with its object: the record's entry, then its
- *    depth, then the count; it is left in the opposite order: the record's
- *    depth, then the count, then the load of sleeping_unmappers, and every
- *    close that finds one bumps window_closes and wakes them (one may wait
- *    for this window only);
+ *  - a window is entered with its object: the flag, the record's entry,
+ *    then its depth; it is left by lowering the record's depth, then
+ *    loading sleeping_unmappers, and every close that finds one bumps
+ *    window_closes and wakes them (one may wait for this window only);
  *  - an unmapper that must wait counts itself in sleeping_unmappers, reads
  *    window_closes, scans the records, and sleeps while window_closes still
- *    holds what it read;
+ *    holds what it read.
+ *  Promela is sequentially consistent: the two store-then-load sequences
+ *  above (close, then load; count, then read and scan) are Dekker's pattern,
+ *  which the code keeps ordered with an asymmetric fence (a compiler barrier
+ *  on the close, membarrier on the sleeping unmapper: os/asymmetric_fence.h)
+ *  and this model takes as ordered;
  *  - an unmapper of a range waits for the open windows of the other threads
  *    of its process whose object lies in that range; it skips its own
  *    thread's windows always (an unmap nested in a handler);
@@ -66,18 +72,19 @@
  *                                       store and the depth's) keeps what the
  *                                       handler left there
  *  BROKEN_EXITER_LOADS_BEFORE_DECREMENT the exiter reads sleeping_unmappers
- *                                       before it closes its window (record
- *                                       and count): the reordering that the
- *                                       seq_cst decrement forbids
+ *                                       before it closes its window (lowers
+ *                                       its record's depth): the reordering
+ *                                       that the asymmetric fence forbids
  *  BROKEN_SYMMETRIC_LOCK                exiters wait (sleep) for unmappers, as
  *                                       in the original symmetric design
  *  BROKEN_UNBOUNDED_DEFERRAL            an exiter's deferral to a waiting
  *                                       unmapper spins without its bound
  *  BROKEN_NO_EXIT_HOOK                  a thread that exits leaves its windows
  *                                       open (no key destructor)
- *  BROKEN_SLEEP_ON_COUNT                unmappers sleep on the count of open
- *                                       windows (exiters), and a close wakes
- *                                       them there (the rule before
+ *  BROKEN_SLEEP_ON_COUNT                unmappers sleep on a count of open
+ *                                       windows (the old `exiters_`, kept in
+ *                                       this variant only), and a close
+ *                                       wakes them there (the rule before
  *                                       window_closes): an open and a close
  *                                       between the unmapper's read and its
  *                                       sleep leave the count at the value
@@ -96,7 +103,7 @@
 #define RANGE_OTHER 6
 #define RANGE_ALL 7
 
-byte exiters[PROCS];
+bool windows_opened[PROCS];
 byte window_closes[PROCS];
 byte sleeping_unmappers[PROCS];
 byte window_depth[TLS_SLOTS];
@@ -105,6 +112,7 @@ byte window_object[TLS_SLOTS * WINDOW_LEVELS];
 /* The futex word unmappers sleep on, and its value. */
 #define UNMAPPER_FUTEX(p) (FUTEX_UNMAP_LOCK_BASE + (p))
 #ifdef BROKEN_SLEEP_ON_COUNT
+byte exiters[PROCS];
 #define UNMAPPER_WORD(p) exiters[p]
 #else
 #define UNMAPPER_WORD(p) window_closes[p]
@@ -154,8 +162,9 @@ inline enter_exit_window(p, tls, object) {
   fi;
 #endif
   /* One step unless the signal comes in the middle: only this thread (and
-   * its handlers) write the record, and the count is only the fast path. */
+   * its handlers) write the record. */
   atomic {
+    windows_opened[p] = true;
     lock_entry = window_depth[tls];
     assert(lock_entry < WINDOW_LEVELS);
     window_object[tls * WINDOW_LEVELS + lock_entry] = object;
@@ -167,7 +176,9 @@ inline enter_exit_window(p, tls, object) {
     /* The code writes the object again if the entry no longer holds it. */
     window_object[tls * WINDOW_LEVELS + lock_entry] = object;
 #endif
+#ifdef BROKEN_SLEEP_ON_COUNT
     exiters[p]++;
+#endif
     lock_entry = 0
   }
 }
@@ -181,18 +192,20 @@ inline wake_sleeping_unmappers(p) {
   futex_wake(UNMAPPER_FUTEX(p), ALL_BITS, true)
 }
 
-/* The count's half of a window's close: the saturating decrement, then the
- * load of sleeping_unmappers (Dekker with wait_for_windows_on: either the
+/* After a window's close (the record's depth lowered): the load of
+ * sleeping_unmappers (Dekker with wait_for_windows_on: either the
  * unmapper's increment comes first and we bump window_closes past what it
  * read and wake it, or its read of window_closes and its scan come after
- * our decrement, and its scan sees our record closed). */
-inline leave_exit_window_counted(p) {
+ * our close, and its scan sees our record closed). */
+inline wake_if_unmappers_sleep(p) {
+#ifdef BROKEN_SLEEP_ON_COUNT
   atomic {
     if
     :: exiters[p] > 0 -> exiters[p]--
     :: else -> skip
     fi
   };
+#endif
   if
   :: sleeping_unmappers[p] != 0 -> wake_sleeping_unmappers(p)
   :: else -> skip
@@ -208,25 +221,19 @@ inline leave_exit_window(p, tls) {
     window_object[tls * WINDOW_LEVELS + window_depth[tls]] = NO_OBJECT
   };
 #ifdef BROKEN_EXITER_LOADS_BEFORE_DECREMENT
-  atomic {
-    if
-    :: exiters[p] > 0 -> exiters[p]--
-    :: else -> skip
-    fi
-  };
   if
   :: lock_sleeping_seen != 0 -> wake_sleeping_unmappers(p)
   :: else -> skip
   fi;
   lock_sleeping_seen = 0
 #else
-  leave_exit_window_counted(p)
+  wake_if_unmappers_sleep(p)
 #endif
 }
 
 /* The exit hook of the records, in the exiting thread: the windows its
- * thread left open are closed (the record's depth to 0, then the count once
- * per window, each with its wake). */
+ * thread left open are closed (the record's depth to 0), then one wake
+ * check. */
 inline close_windows_of_exiting_thread(p, tls) {
 #ifndef BROKEN_NO_EXIT_HOOK
   atomic {
@@ -235,22 +242,29 @@ inline close_windows_of_exiting_thread(p, tls) {
     window_object[tls * WINDOW_LEVELS] = NO_OBJECT;
     window_object[tls * WINDOW_LEVELS + 1] = NO_OBJECT
   };
+#ifdef BROKEN_SLEEP_ON_COUNT
   do
-  :: lock_entry > 0 -> leave_exit_window_counted(p); lock_entry--
+  :: lock_entry > 1 -> atomic { exiters[p] > 0 -> exiters[p]-- }; lock_entry--
   :: else -> break
-  od
+  od;
+#endif
+  if
+  :: lock_entry > 0 -> wake_if_unmappers_sleep(p)
+  :: else -> skip
+  fi;
+  lock_entry = 0
 #else
   skip
 #endif
 }
 
 /* Sets lock_must_wait if a window of another thread of process p is open on
- * `range`: the count first (none open: go), then the records of the
+ * `range`: the flag first (none ever opened: go), then the records of the
  * process, one step each. */
 inline must_wait_for_a_window_on(p, tls, range) {
   lock_must_wait = false;
   if
-  :: exiters[p] == 0 -> skip
+  :: !windows_opened[p] -> skip
   :: else ->
      lock_scan = 0;
      do

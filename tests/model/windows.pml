@@ -201,7 +201,6 @@ proctype child() {
   if
   :: true  /* another library's atfork child handler runs first */
   :: atomic {  /* the shim's child handler runs first: resets the lock */
-       exiters[1] = 0;
        sleeping_unmappers[1] = 0;
        window_depth[W_TLS + 2] = 0;  /* frees the records of other threads */
        window_object[(W_TLS + 2) * WINDOW_LEVELS] = NO_OBJECT;
@@ -223,7 +222,10 @@ proctype forking_thread() {
   OBJECT_WAIT_LOCALS;
   UNMAP_LOCK_LOCALS;
   atomic {
+    windows_opened[1] = windows_opened[0];
+#ifdef BROKEN_SLEEP_ON_COUNT
     exiters[1] = exiters[0];
+#endif
     window_closes[1] = window_closes[0];
     sleeping_unmappers[1] = sleeping_unmappers[0];
 #ifdef BROKEN_NO_WIPE_AT_FORK
