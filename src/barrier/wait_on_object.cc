@@ -216,14 +216,14 @@ class AsyncCancellationDeferred {
 // a row that finds it so, give it one more interval (it may be alive and only
 // slow), and set *full_round_seen_dead.
 Round break_round(BarrierObject* object, const BarrierConstants& constants, uint32_t round,
-                  FutexScope scope, bool* full_round_seen_dead) {
+                  FutexScope scope, TrackedWait* wait, bool* full_round_seen_dead) {
   AsyncCancellationDeferred no_cancellation_inside_the_window;
   // Rule 1 again: this sleeper is about to touch the object in user space.
-  ExitWindow window(object);
-  // seq_cst: the window's count is seen by any unmapper whose read of it
-  // comes after the kernel read below in the single total order (the window
-  // opens relaxed; arrivals order it by happens-before, but this one opens
-  // after the arrival). A full fence on x86-64 already; explicit for others.
+  ExitWindow window(wait);
+  // seq_cst: the window's bit is seen by any unmapper whose scan comes after
+  // the kernel read below in the single total order (the window opens
+  // relaxed; arrivals order it by happens-before, but this one opens after
+  // the arrival); pairs with begin_unmap's fence.
   std::atomic_thread_fence(std::memory_order_seq_cst);
   // The round was open a moment ago; if it still is, nobody may release the
   // memory before this thread returns. If a sibling already returned from a
@@ -278,7 +278,8 @@ int sleep_until_round_over(BarrierObject* object, const BarrierConstants& consta
     if (result == ETIMEDOUT) {
       watch.on_wake_up();
       if (robust && membership_lost_a_member(constants.robust_semaphore)) {
-        seen = break_round(object, constants, round, scope, &full_round_seen_dead);
+        seen = break_round(object, constants, round, scope, record->tracked,
+                           &full_round_seen_dead);
         if (seen != Round::kOpen) break;
       }
       recheck_ns = recheck_ns < longest / 2 ? recheck_ns * 2 : longest;
@@ -346,7 +347,7 @@ int wait_on_object(BarrierObject* object, const BarrierConstants& constants,
     // until the window is closed (destructors run in reverse order); the
     // window is bounded, and the sleep below is cancellable as before.
     AsyncCancellationDeferred no_cancellation_inside_the_window;
-    ExitWindow window(object);  // rule 1: opened before the arrival
+    ExitWindow window(record->tracked);  // rule 1: opened before the arrival
     // A broken barrier answers at once, without counting an arrival.
     // acquire: the broken bit's CAS published nothing we need, but a later
     // completed round would (it cannot come: the bit is sticky).

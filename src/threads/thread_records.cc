@@ -41,7 +41,12 @@ void free_record(ThreadRecord* record) {
   const uint32_t depth = record->depth.load(std::memory_order_relaxed);
   for (uint32_t i = kTrackedWaits; i < depth; ++i) saturating_decrement(g_untracked);
   record->depth.store(0, std::memory_order_relaxed);
-  record->window_depth.store(0, std::memory_order_relaxed);
+  // A window left open by a thread that never ran its exit hook (a fork
+  // child's record of a parent thread, where the kernel could not wipe it).
+  for (WaitEntry& entry : record->waits) {
+    entry.barrier.store(entry.barrier.load(std::memory_order_relaxed) & ~kWindowOpenBit,
+                        std::memory_order_relaxed);
+  }
   record->owner.store(0, std::memory_order_release);
 }
 
@@ -75,7 +80,6 @@ ThreadRecord* claim_thread_record() {
       continue;
     }
     g_records[i].depth.store(0, std::memory_order_relaxed);
-    g_records[i].window_depth.store(0, std::memory_order_relaxed);
     // One system call per thread, on its first wait: unmappers that lend
     // it their priority need its kernel id.
     g_records[i].tid.store(static_cast<int32_t>(syscall(SYS_gettid)), std::memory_order_relaxed);

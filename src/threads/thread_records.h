@@ -5,9 +5,11 @@
 // A record says in which barriers (address, generation, round) its thread is
 // inside pthread_barrier_wait, so that init and destroy answer EBUSY only
 // while a thread that still exists is blocked in an incomplete round
-// (barrier/blocked_waiters.h); and which barrier objects its open exit
-// windows may touch, so that an unmapper waits exactly for the windows of
-// live threads on the memory it unmaps (unmap_lock/unmap_lock.h).
+// (barrier/blocked_waiters.h); and, by a bit in the same entry, which of
+// those waits has its exit window open on the barrier's object, so that an
+// unmapper waits exactly for the windows of live threads on the memory it
+// unmaps (unmap_lock/unmap_lock.h). One cache line per thread, written only
+// by its thread.
 //
 // Lifetime of a record, and why a dead thread's never counts:
 //  - claimed by its thread on first use, lock-free (one CAS on a free record);
@@ -39,35 +41,32 @@ inline constexpr uint32_t kRoundNotArrived = 0xffffffffU;
 // and waits of signal handlers nested in it. Deeper ones are untracked.
 inline constexpr uint32_t kTrackedWaits = 3;
 
+// Set in WaitEntry::barrier while the wait's exit window is open: the wait
+// may still touch the barrier object at that address. Barriers are 8-aligned
+// (others are refused with EINVAL), so bit 0 of the address is free.
+inline constexpr uintptr_t kWindowOpenBit = 1;
+
 struct WaitEntry {
-  std::atomic<uintptr_t> barrier;     // the caller's pthread_barrier_t*; 0: unused
+  // The caller's pthread_barrier_t*, with kWindowOpenBit while its exit
+  // window is open; 0: never used.
+  std::atomic<uintptr_t> barrier;
   std::atomic<uint32_t> generation;   // of the barrier, when the wait began
   std::atomic<uint32_t> round;        // the round it arrived in, or kRoundNotArrived
 };
 
-// Exit windows one thread can hold at once and have tracked (a window, and
-// windows of handlers nested in it); deeper ones are untracked.
-inline constexpr uint32_t kTrackedWindows = 6;
-// The object of a window that may touch any memory.
-inline constexpr uintptr_t kAnyObject = UINTPTR_MAX;
-
 // Invariants: `owner` is 0 (free) or the token of the one live thread that
-// owns the record; only that thread writes its entries, `depth` and
-// `window_depth`, other threads only read them. Wait entries
-// [0, min(depth, kTrackedWaits)) and window objects
-// [0, min(window_depth, kTrackedWindows)) are in use. The waits (read by
-// init and destroy) and the windows (read by unmappers) lie on separate
-// cache lines.
+// owns the record; only that thread writes its entries and `depth`, other
+// threads only read them. Wait entries [0, min(depth, kTrackedWaits)) are in
+// use; an entry not in use, and every entry of a free record, has its window
+// bit clear (a window is closed before its wait ends, or at the thread's exit
+// before the record is freed).
 struct alignas(64) ThreadRecord {
   std::atomic<uint64_t> owner;
   std::atomic<uint32_t> depth;   // waits in progress, nested ones included
-  uint32_t reserved;
+  std::atomic<int32_t> tid;      // the owner's kernel thread id (priority boosts)
   WaitEntry waits[kTrackedWaits];
-  std::atomic<uint32_t> window_depth;  // exit windows open, nested ones included
-  std::atomic<int32_t> tid;            // the owner's kernel thread id (priority boosts)
-  std::atomic<uintptr_t> window_objects[kTrackedWindows];  // barrier, or kAnyObject
 };
-static_assert(sizeof(ThreadRecord) == 128, "waits and windows: a cache line each");
+static_assert(sizeof(ThreadRecord) == 64, "one cache line per thread");
 
 inline constexpr size_t kMaxThreadRecords = 4096;
 
@@ -85,6 +84,10 @@ class TrackedWait {
   inline ~TrackedWait();
   TrackedWait(const TrackedWait&) = delete;
   TrackedWait& operator=(const TrackedWait&) = delete;
+  // This wait's entry in its thread's record (null when untracked), and
+  // whether this thread still owns that record (fork wipes the table).
+  WaitEntry* entry() const { return entry_; }
+  inline bool still_owned() const;
   // The round this wait's arrival joined.
   void arrived_in(uint32_t round) {
     // relaxed: readers (init, destroy) that must see it are ordered after the
@@ -131,8 +134,8 @@ inline ThreadRecord* this_thread_record() {
   return record != nullptr ? record : claim_thread_record();
 }
 
-// Exit windows open without a tracked entry, in this process; kept in the
-// table's fork-wiped memory, so a fork child starts at 0.
+// Exit windows open without a tracked wait entry, in this process; kept in
+// the table's fork-wiped memory, so a fork child starts at 0.
 std::atomic<uint32_t>& untracked_windows();
 
 // Called in an exiting thread, with its record, just before the record is
@@ -183,6 +186,8 @@ TrackedWait::TrackedWait(const void* barrier, uint32_t generation, const void* h
   t_wait_holders[depth] = reinterpret_cast<uintptr_t>(holder);
 }
 
+bool TrackedWait::still_owned() const { return this_thread_owns(record_); }
+
 TrackedWait::~TrackedWait() {
   if (record_ == nullptr) {
     uncount_untracked_wait();
@@ -214,7 +219,7 @@ bool any_tracked_wait_on(const void* barrier, uint32_t generation, Visit visit) 
     if (depth > kTrackedWaits) depth = kTrackedWaits;
     for (uint32_t e = 0; e < depth; ++e) {
       const WaitEntry& entry = record.waits[e];
-      if (entry.barrier.load(std::memory_order_relaxed) == address &&
+      if ((entry.barrier.load(std::memory_order_relaxed) & ~kWindowOpenBit) == address &&
           entry.generation.load(std::memory_order_relaxed) == generation &&
           visit(entry.round.load(std::memory_order_relaxed))) {
         return true;

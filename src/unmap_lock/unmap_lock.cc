@@ -24,9 +24,11 @@ __thread uintptr_t t_exit_holders[UnmapLock::kTrackedHolds]
     __attribute__((tls_model("initial-exec")));
 __thread uintptr_t t_unmap_holders[UnmapLock::kTrackedHolds]
     __attribute__((tls_model("initial-exec")));
-// Bit L set: this thread's window at nesting level L is in its record (the
-// others are counted in untracked_windows()). Levels past 31 are untracked.
-__thread uint32_t t_tracked_levels __attribute__((tls_model("initial-exec")));
+// The wait whose entry holds this thread's window at each nesting level
+// (null: an untracked window), for abandon_holds_below(); like the holders,
+// levels beyond kTrackedHolds are not kept.
+__thread TrackedWait* t_exit_waits[UnmapLock::kTrackedHolds]
+    __attribute__((tls_model("initial-exec")));
 // How much of untracked_windows() this thread has raised and not yet
 // lowered. Raised right after the shared count and lowered right before it,
 // so a thread that exits between the two (pthread_exit in a handler) can only
@@ -82,58 +84,50 @@ void prepare_unmap_lock() {
   prepare_asymmetric_fence();
 }
 
-void UnmapLock::enter_exit_window(const void* holder, const void* object) {
+void UnmapLock::enter_exit_window(TrackedWait* wait, const void* holder) {
   // relaxed, stored once: the unmappers this window matters to are ordered
-  // after it by happens-before (below), so they see the flag too.
+  // after it by happens-before (see the header), so they see the flag too.
   if (!windows_opened_.load(std::memory_order_relaxed)) {
     windows_opened_.store(true, std::memory_order_relaxed);
   }
   // Defer briefly to an unmapper that is waiting for windows to drain, unless
   // this thread holds either side already (then it would defer to itself).
-  if (t_exit_depth == 0 && t_unmap_depth == 0) {
+  if (unmapper_waiting() && t_exit_depth == 0 && t_unmap_depth == 0) {
     for (int i = 0; i < kExiterDeferIterations && unmapper_waiting(); ++i) cpu_relax();
   }
-  const uint32_t level = t_exit_depth++;  // before the shared state: see below
-  // The window in this thread's record: the depth, then the object it may
-  // touch. relaxed: the unmappers that must see this window are ordered after
-  // it by happens-before (the window opens before the arrival's release RMW,
-  // which every later return of that round acquires); see the header.
-  ThreadRecord* record = this_thread_record();
-  const uint32_t tracked_depth =
-      record != nullptr ? record->window_depth.load(std::memory_order_relaxed) : kTrackedWindows;
-  if (tracked_depth < kTrackedWindows && level < 32) {
-    // The depth first: a handler arriving from here on opens its window one
-    // entry further and cannot overwrite ours. An unmapper that reads in
-    // between sees the entry's previous object: harmless, since the
-    // unmappers this window matters to are ordered after the arrival, which
-    // comes after the object's store.
-    record->window_depth.store(tracked_depth + 1, std::memory_order_relaxed);
-    std::atomic_signal_fence(std::memory_order_seq_cst);
-    record->window_objects[tracked_depth].store(
-        object != nullptr ? reinterpret_cast<uintptr_t>(object) : kAnyObject,
-        std::memory_order_relaxed);
-    t_tracked_levels |= 1U << level;
+  const uint32_t level = t_exit_depth++;
+  WaitEntry* entry = wait != nullptr ? wait->entry() : nullptr;
+  if (entry != nullptr) {
+    // The window is a bit in the wait's own entry, which holds the barrier's
+    // address already. relaxed: the unmappers that must see this window are
+    // ordered after it by happens-before (the window opens before the
+    // arrival's release RMW, which every later return of that round
+    // acquires); see the header. Only this thread writes the entry; a
+    // handler nesting a wait of its own uses the next one.
+    entry->barrier.store(entry->barrier.load(std::memory_order_relaxed) | kWindowOpenBit,
+                         std::memory_order_relaxed);
   } else {
     untracked_windows().fetch_add(1, std::memory_order_relaxed);
     std::atomic_signal_fence(std::memory_order_seq_cst);
     ++t_counted_untracked;
+    wait = nullptr;
   }
-  track_holder(t_exit_holders, t_exit_depth - 1, holder);
+  if (level < kTrackedHolds) t_exit_waits[level] = wait;
+  track_holder(t_exit_holders, level, holder);
 }
 
-void UnmapLock::leave_exit_window() {
-  track_holder(t_exit_holders, t_exit_depth - 1, nullptr);
+void UnmapLock::leave_exit_window(TrackedWait* wait) {
   const uint32_t level = t_exit_depth - 1;
-  const bool tracked = level < 32 && (t_tracked_levels & (1U << level)) != 0;
-  if (tracked) {
-    t_tracked_levels &= ~(1U << level);
+  track_holder(t_exit_holders, level, nullptr);
+  WaitEntry* entry = wait != nullptr ? wait->entry() : nullptr;
+  if (entry != nullptr) {
     // Fork may have wiped the record under this window (the child's forking
     // thread finishing a window a handler interrupted): nothing to close.
-    if (ThreadRecord* record = this_thread_record_if_any()) {
-      const uint32_t depth = record->window_depth.load(std::memory_order_relaxed);
+    if (wait->still_owned()) {
       // release: hands everything read inside the window to the unmapper
-      // whose scan (acquire) sees the window closed.
-      if (depth != 0) record->window_depth.store(depth - 1, std::memory_order_release);
+      // whose scan (acquire) sees the bit clear.
+      entry->barrier.store(entry->barrier.load(std::memory_order_relaxed) & ~kWindowOpenBit,
+                           std::memory_order_release);
     }
     wake_sleeping_unmappers();
   } else if (t_counted_untracked != 0) {
@@ -205,19 +199,21 @@ bool UnmapLock::must_wait_for_a_window_on(uintptr_t begin, uintptr_t end,
   // untracked window.
   if (untracked_windows().load(std::memory_order_acquire) > t_counted_untracked) return true;
   const ThreadRecord* own = this_thread_record_if_any();
-  ThreadRecord* table = thread_record_table();
+  const ThreadRecord* table = thread_record_table();
   const size_t used = thread_records_in_use_high_water();
   for (size_t i = 0; i < used; ++i) {
     const ThreadRecord& record = table[i];
     if (&record == own) continue;
-    // acquire: a window closed (release) has finished reading. A free
-    // record has none: its thread's exit closed them (and a fork child's
-    // table was wiped), so the owner need not be read.
-    uint32_t depth = record.window_depth.load(std::memory_order_acquire);
-    if (depth > kTrackedWindows) depth = kTrackedWindows;
-    for (uint32_t w = 0; w < depth; ++w) {
-      const uintptr_t object = record.window_objects[w].load(std::memory_order_relaxed);
-      if (object == kAnyObject || (object < end && object + kObjectBytes > begin)) {
+    // One cache line per record. A free record has no window bit set (its
+    // thread's exit closed them; a fork child's table was wiped), so the
+    // owner need not be read; nor the depth: an entry past it has its bit
+    // clear (its window closed before its wait ended).
+    for (const WaitEntry& entry : record.waits) {
+      // acquire: a window closed (release) has finished reading.
+      const uintptr_t barrier = entry.barrier.load(std::memory_order_acquire);
+      if ((barrier & kWindowOpenBit) == 0) continue;
+      const uintptr_t object = barrier & ~kWindowOpenBit;
+      if (object < end && object + kObjectBytes > begin) {
         if (owner_tid != nullptr) *owner_tid = record.tid.load(std::memory_order_relaxed);
         return true;
       }
@@ -264,13 +260,16 @@ void UnmapLock::wait_for_windows_on(uintptr_t begin, uintptr_t end) {
 void UnmapLock::close_windows_of_exiting_thread(ThreadRecord& record) {
   // The exiting thread's record loses its windows; the untracked count loses
   // exactly what this thread counted in it (see t_counted_untracked).
-  record.window_depth.store(0, std::memory_order_release);
+  for (WaitEntry& entry : record.waits) {
+    // release: as a window's close.
+    entry.barrier.store(entry.barrier.load(std::memory_order_relaxed) & ~kWindowOpenBit,
+                        std::memory_order_release);
+  }
   for (; t_counted_untracked != 0; --t_counted_untracked) {
     saturating_decrement(untracked_windows(), std::memory_order_release);
   }
   wake_sleeping_unmappers();
   t_exit_depth = 0;
-  t_tracked_levels = 0;
 }
 
 void UnmapLock::abandon_holds_below(uintptr_t stack_pointer, uintptr_t altstack_begin,
@@ -279,7 +278,7 @@ void UnmapLock::abandon_holds_below(uintptr_t stack_pointer, uintptr_t altstack_
   // Innermost first, as their destructors would have run. Only this thread's
   // own holds: the counts stay exact for everyone else.
   while (innermost_hold_discarded(t_exit_holders, t_exit_depth, frames)) {
-    leave_exit_window();
+    leave_exit_window(t_exit_waits[t_exit_depth - 1]);
   }
   while (innermost_hold_discarded(t_unmap_holders, t_unmap_depth, frames)) {
     end_unmap();
@@ -288,11 +287,11 @@ void UnmapLock::abandon_holds_below(uintptr_t stack_pointer, uintptr_t altstack_
 
 void UnmapLock::reset_in_child_after_fork() {
   // Single-threaded here, on the forking thread. Its own open window, if fork
-  // ran in a handler inside one, is skipped by its own unmaps (t_exit_depth);
+  // ran in a handler inside one, is skipped by its own unmaps (its record);
   // it counts in nothing any more, so its later close lowers no shared count
-  // (another child thread's window may be counted there by then).
+  // (another child thread's window may be counted there by then), and its
+  // entry, wiped with the table, is not written (still_owned()).
   t_counted_untracked = 0;
-  t_tracked_levels = 0;
   unmappers_.store(0, std::memory_order_relaxed);
   sleeping_unmappers_.store(0, std::memory_order_relaxed);
 }

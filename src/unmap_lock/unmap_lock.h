@@ -12,13 +12,14 @@
 // bounded spin, for fairness only). Neither side excludes itself: unmappers
 // nest and run concurrently, and waiters never wait for each other here.
 //
-// Windows have owners. Each window is kept in its thread's record
-// (threads/thread_records.h) with the barrier object it may touch, and
-// nowhere else: opening and closing one writes only the thread's own record
-// (no shared count, no locked instruction). An unmapper scans the records in
-// use and waits for exactly the windows of other live threads whose object
-// lies in [begin, end) (and for untracked windows, which are counted: no
-// free record, nested too deep). So:
+// Windows have owners. A window belongs to a wait, and is a bit in that
+// wait's entry of its thread's record (threads/thread_records.h), which names
+// the barrier object the window may touch; nowhere else: opening and closing
+// one writes only the thread's own cache line (no shared count, no locked
+// instruction). An unmapper scans the records in use and waits for exactly
+// the windows of other live threads whose object lies in [begin, end) (and
+// for untracked windows, which are counted: a wait without an entry, because
+// no record was free or it is nested too deep). So:
 //  - an unmap of unrelated memory waits for no window: a signal handler that
 //    waits at another barrier inside a window cannot deadlock with a thread
 //    that unmaps something else first;
@@ -87,11 +88,13 @@ class UnmapLock {
   UnmapLock(const UnmapLock&) = delete;
   UnmapLock& operator=(const UnmapLock&) = delete;
 
-  // Exit side. Never blocks. `holder` is the holder object on the caller's
-  // stack (for abandon_holds_below; null: never abandoned); `object` the
-  // barrier object the window may touch (null: any memory).
-  void enter_exit_window(const void* holder = nullptr, const void* object = nullptr);
-  void leave_exit_window();
+  // Exit side. Never blocks. The window may touch the barrier object of
+  // `wait` (its entry's barrier; a wait without an entry, or null: any
+  // memory, counted as untracked). `holder` is the holder object on the
+  // caller's stack (for abandon_holds_below; null: never abandoned). Leave
+  // with the same wait, innermost first.
+  void enter_exit_window(TrackedWait* wait = nullptr, const void* holder = nullptr);
+  void leave_exit_window(TrackedWait* wait = nullptr);
   // True while some thread holds or wants the unmap side: spinners holding the
   // exit side cut their spin short so the unmapper is not kept waiting.
   bool unmapper_waiting() const {
@@ -172,11 +175,16 @@ class UnmapSection {
 
 class ExitWindow {
  public:
-  // A window that may touch the barrier object at `object`.
-  explicit ExitWindow(const void* object) { process_unmap_lock().enter_exit_window(this, object); }
-  ~ExitWindow() { process_unmap_lock().leave_exit_window(); }
+  // A window that may touch the barrier object `wait` waits at.
+  explicit ExitWindow(TrackedWait* wait) : wait_(wait) {
+    process_unmap_lock().enter_exit_window(wait, this);
+  }
+  ~ExitWindow() { process_unmap_lock().leave_exit_window(wait_); }
   ExitWindow(const ExitWindow&) = delete;
   ExitWindow& operator=(const ExitWindow&) = delete;
+
+ private:
+  TrackedWait* wait_;
 };
 
 }  // namespace bshim

@@ -6,7 +6,10 @@
  *  - each thread's record (indexed by the thread's tls number; a signal
  *    handler uses its thread's) holds the exit windows the thread has open:
  *    window_depth, and for each level the object that window may touch
- *    (window_object);
+ *    (window_object). In the code a window is a bit in the entry of the
+ *    wait it belongs to, which names the barrier: the entries with the bit
+ *    set are this model's window_object[0 .. window_depth), since windows
+ *    nest as the waits do and close innermost first;
  *  - windows_opened[p] is set by the first window ever opened in process p;
  *    until then an unmapper has nothing to scan (the only fast path: there
  *    is no count of open windows, so opening and closing one writes only

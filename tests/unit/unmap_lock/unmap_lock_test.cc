@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "threads/thread_records.h"
 #include "unmap_lock/unmap_lock.h"
 
 namespace {
@@ -40,26 +41,30 @@ TEST(UnmapLock, UnmapperWaitsForAnOpenExitWindow) {
 }
 
 TEST(UnmapLock, AnUnmapOfOtherMemoryDoesNotWaitForAWindow) {
-  // Windows name the barrier they may touch; an unmap of pages that do not
-  // hold it goes ahead while the window is open.
+  // Windows name the barrier they may touch (their wait's); an unmap of
+  // pages that do not hold it goes ahead while the window is open.
   UnmapLock lock;
   alignas(64) static char barrier_bytes[64];
   alignas(4096) static char other_page[4096];
-  lock.enter_exit_window(nullptr, barrier_bytes);
+  bshim::TrackedWait wait(barrier_bytes, 1, nullptr);
+  ASSERT_NE(wait.entry(), nullptr) << "no thread record: the window would be untracked";
+  lock.enter_exit_window(&wait);
   std::thread unmapper([&] {
     lock.begin_unmap(nullptr, reinterpret_cast<uintptr_t>(other_page),
                      reinterpret_cast<uintptr_t>(other_page) + sizeof(other_page));
     lock.end_unmap();
   });
   unmapper.join();  // hangs if the unmapper waited for the unrelated window
-  lock.leave_exit_window();
+  lock.leave_exit_window(&wait);
 }
 
 TEST(UnmapLock, AnUnmapOfTheWindowsBarrierWaitsForIt) {
   UnmapLock lock;
   alignas(64) static char barrier_bytes[64];
   std::atomic<bool> unmap_done{false};
-  lock.enter_exit_window(nullptr, barrier_bytes);
+  bshim::TrackedWait wait(barrier_bytes, 1, nullptr);
+  ASSERT_NE(wait.entry(), nullptr);
+  lock.enter_exit_window(&wait);
   std::thread unmapper([&] {
     const auto begin = reinterpret_cast<uintptr_t>(barrier_bytes);
     lock.begin_unmap(nullptr, begin + 16, begin + 17);  // one byte of the 32
@@ -68,7 +73,7 @@ TEST(UnmapLock, AnUnmapOfTheWindowsBarrierWaitsForIt) {
   });
   std::this_thread::sleep_for(50ms);
   EXPECT_FALSE(unmap_done.load());  // an ordering assertion, as above
-  lock.leave_exit_window();
+  lock.leave_exit_window(&wait);
   unmapper.join();
   EXPECT_TRUE(unmap_done.load());
 }
@@ -202,7 +207,7 @@ namespace {
 // address on the stack.
 __attribute__((noinline)) uintptr_t open_window_and_jump_out(UnmapLock& lock) {
   volatile char holder = 0;
-  lock.enter_exit_window(const_cast<const char*>(&holder));
+  lock.enter_exit_window(nullptr, const_cast<const char*>(&holder));
   return reinterpret_cast<uintptr_t>(&holder);
 }
 
@@ -223,7 +228,7 @@ TEST(UnmapLock, WindowAboveAJumpTargetStaysHeld) {
   // interrupted wait, and its window, in place.
   UnmapLock lock;
   volatile char holder = 0;
-  lock.enter_exit_window(const_cast<const char*>(&holder));
+  lock.enter_exit_window(nullptr, const_cast<const char*>(&holder));
   lock.abandon_holds_below(reinterpret_cast<uintptr_t>(&holder) - 256);
   std::atomic<bool> unmap_done{false};
   std::thread unmapper([&] {
