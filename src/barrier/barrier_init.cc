@@ -14,9 +14,10 @@
 #include "barrier/wait_policy.h"
 
 namespace bshim {
+namespace {
 
-int barrier_init(pthread_barrier_t* barrier, const pthread_barrierattr_t* attr,
-                 unsigned count) {
+int initialise(pthread_barrier_t* barrier, const pthread_barrierattr_t* attr,
+               unsigned count) {
   if (barrier == nullptr ||
       reinterpret_cast<uintptr_t>(barrier) % alignof(uint64_t) != 0) {
     return EINVAL;
@@ -114,7 +115,7 @@ int barrier_init(pthread_barrier_t* barrier, const pthread_barrierattr_t* attr,
   return 0;
 }
 
-int barrier_destroy(pthread_barrier_t* barrier) {
+int destroy(pthread_barrier_t* barrier) {
   BarrierConstants constants;
   if (!load_live_barrier(barrier, &constants)) return EINVAL;
   BarrierObject* object = as_object(barrier);
@@ -144,6 +145,28 @@ int barrier_destroy(pthread_barrier_t* barrier) {
   // No waiter of this process reads the object any more: the program's again.
   announce_user_memory(barrier, sizeof(*barrier));
   return 0;
+}
+
+}  // namespace
+
+// Race detectors see init and destroy as with glibc: announced before, with
+// whatever the call then answers, and after (tool_annotations.h).
+int barrier_init(pthread_barrier_t* barrier, const pthread_barrierattr_t* attr,
+                 unsigned count) {
+  announce_init(barrier, count);
+  const int result = initialise(barrier, attr, count);
+  announce_init_done(barrier);
+  return result;
+}
+
+int barrier_destroy(pthread_barrier_t* barrier) {
+  announce_destroy(barrier);
+  // The count, for the tools, in case the barrier lives on (EBUSY).
+  BarrierConstants constants{};
+  const bool live = load_live_barrier(barrier, &constants);
+  const int result = destroy(barrier);
+  announce_destroy_done(barrier, result, live ? constants.count : 0);
+  return result;
 }
 
 }  // namespace bshim

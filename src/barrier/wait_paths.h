@@ -16,6 +16,8 @@ struct WaitRecord {
   // This wait in its thread's record: the path tells it the round its
   // arrival joined (blocked_waiters.h reads it).
   TrackedWait* tracked = nullptr;
+  // The round the arrival joined, once it has (race detectors' edges).
+  uint32_t round = kRoundNotArrived;
 };
 
 // Barriers with a wake slot (private ones, and process-shared ones in private

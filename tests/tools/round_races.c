@@ -1,0 +1,103 @@
+// Programs with and without data races across barrier rounds, and programs
+// that misuse a barrier, for comparing what Helgrind and DRD report with the
+// shim against what they report with glibc (tests/tools/tools_report_as_glibc.sh).
+//
+// Usage: round_races MODE THREADS ROUNDS
+//   racy-writes    every thread writes cell[r] between wait r and wait r+1:
+//                  a write-write race in every round
+//   read-in-round  thread 0 writes cell[r] and the others read it between
+//                  the same two waits: a write-read race in every round
+//   hand-over      thread (r % THREADS) writes cell[r] before wait r+1, and
+//                  every thread reads it after: ordered by the barrier, no race
+//   init-in-use    init over a barrier on which a thread is blocked
+//   destroy-in-use destroy of a barrier on which a thread is blocked
+//   wait-destroyed a wait on a barrier that was destroyed
+// (The misuse modes ignore THREADS and ROUNDS.) Prints which object its
+// pthread_barrier_wait binds to, as the comparison script requires.
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static pthread_barrier_t barrier;
+static int threads, rounds;
+static volatile int* cells;
+static const char* mode;
+
+static void* participant(void* arg) {
+  const int self = (int)(long)arg;
+  pthread_barrier_wait(&barrier);  // round 0 starts together
+  for (int r = 0; r < rounds; ++r) {
+    if (strcmp(mode, "racy-writes") == 0) {
+      cells[r] = self;
+    } else if (strcmp(mode, "read-in-round") == 0) {
+      if (self == 0) cells[r] = r; else (void)cells[r];
+    } else {  // hand-over
+      if (self == r % threads) cells[r] = r;
+    }
+    pthread_barrier_wait(&barrier);
+    if (strcmp(mode, "hand-over") == 0 && cells[r] != r) {
+      fprintf(stderr, "round %d: read %d\n", r, cells[r]);
+      exit(1);
+    }
+  }
+  return NULL;
+}
+
+static void* blocked_waiter(void* arg) {
+  (void)arg;
+  pthread_barrier_wait(&barrier);  // count 2: released by main at the end
+  return NULL;
+}
+
+// Starts a waiter that blocks on a count-2 barrier, lets it block, runs
+// `misuse`, then releases it with main's own wait.
+static int misuse_while_blocked(void (*misuse)(void)) {
+  pthread_barrier_init(&barrier, NULL, 2);
+  pthread_t waiter;
+  pthread_create(&waiter, NULL, blocked_waiter, NULL);
+  usleep(200 * 1000);  // not for correctness: only so that the tool sees it blocked
+  misuse();
+  pthread_barrier_wait(&barrier);
+  pthread_join(waiter, NULL);
+  return 0;
+}
+
+static void init_again(void) { (void)pthread_barrier_init(&barrier, NULL, 2); }
+static void destroy_now(void) { (void)pthread_barrier_destroy(&barrier); }
+
+int main(int argc, char** argv) {
+  if (argc != 4) {
+    fprintf(stderr, "usage: %s MODE THREADS ROUNDS\n", argv[0]);
+    return 2;
+  }
+  mode = argv[1];
+  threads = atoi(argv[2]);
+  rounds = atoi(argv[3]);
+  Dl_info info;
+  void* bound = dlsym(RTLD_DEFAULT, "pthread_barrier_wait");
+  printf("pthread_barrier_wait: %s\n",
+         bound != NULL && dladdr(bound, &info) && info.dli_fname ? info.dli_fname : "?");
+  fflush(stdout);
+  if (strcmp(mode, "init-in-use") == 0) return misuse_while_blocked(init_again);
+  if (strcmp(mode, "destroy-in-use") == 0) return misuse_while_blocked(destroy_now);
+  if (strcmp(mode, "wait-destroyed") == 0) {
+    pthread_barrier_init(&barrier, NULL, 1);
+    pthread_barrier_destroy(&barrier);
+    (void)pthread_barrier_wait(&barrier);  // EINVAL with the shim; glibc: undefined
+    return 0;
+  }
+  if (threads < 2 || rounds < 1) return 2;
+  cells = calloc(rounds, sizeof(int));
+  pthread_barrier_init(&barrier, NULL, threads);
+  pthread_t ids[64];
+  if (threads > 64) return 2;
+  for (int t = 0; t < threads; ++t) pthread_create(&ids[t], NULL, participant, (void*)(long)t);
+  for (int t = 0; t < threads; ++t) pthread_join(ids[t], NULL);
+  pthread_barrier_destroy(&barrier);
+  free((void*)cells);
+  return 0;
+}
