@@ -24,7 +24,8 @@ inline constexpr uint64_t kFullRoundNapNs = 50'000;
 // the round breaks, or breaks it itself when the completer's process died
 // between its arrival and its release (nobody else could: there is no
 // sleeper in a full round).
-inline uint64_t wait_for_reset(BarrierObject* object, const BarrierConstants& constants,
+// Out of line: the rare overfull case stays off the arrival's path.
+__attribute__((noinline)) inline uint64_t wait_for_reset(BarrierObject* object, const BarrierConstants& constants,
                                uint64_t before) {
   const bool robust = is_robust(constants);
   const FutexScope scope = futex_scope_of(constants.flags);
@@ -67,7 +68,9 @@ inline uint64_t wait_for_reset(BarrierObject* object, const BarrierConstants& co
 // the object here is legal (on the object path the caller's exit window is
 // open as well). On a robust barrier that breaks meanwhile, the reset never
 // comes: the broken state is returned instead (the caller checks kBrokenBit).
-inline uint64_t arrive(BarrierObject* object, const BarrierConstants& constants) {
+// Inlined into both wait paths (a call less per wait).
+__attribute__((always_inline)) inline uint64_t arrive(BarrierObject* object,
+                                                      const BarrierConstants& constants) {
   const uint64_t broken_bit = is_robust(constants) ? kBrokenBit : 0;
   for (;;) {
     // acq_rel: release hands our earlier writes to the completer; acquire, if
