@@ -145,13 +145,21 @@ uint32_t untracked_waits() { return g_untracked.load(std::memory_order_relaxed);
 void abandon_waits_below(const DiscardedFrames& frames) {
   ThreadRecord* record = t_thread_record;
   if (!this_thread_owns(record)) return;
+  uint32_t depth = record->depth.load(std::memory_order_relaxed);
+  // Untracked waits nested above the innermost tracked one ran in handlers
+  // that interrupted it: if the jump discards its frame, it discards theirs.
+  if (depth > kTrackedWaits && frames.discards(t_wait_holders[kTrackedWaits - 1])) {
+    for (; depth > kTrackedWaits; --depth) saturating_decrement(g_untracked);
+    // release: as in ~TrackedWait.
+    record->depth.store(depth, std::memory_order_release);
+  }
   // Innermost first, as their destructors would have run.
   for (;;) {
-    const uint32_t depth = record->depth.load(std::memory_order_relaxed);
+    depth = record->depth.load(std::memory_order_relaxed);
     if (depth == 0 || depth > kTrackedWaits || !frames.discards(t_wait_holders[depth - 1])) {
       return;
     }
-    record->depth.store(depth - 1, std::memory_order_relaxed);
+    record->depth.store(depth - 1, std::memory_order_release);
   }
 }
 

@@ -38,8 +38,13 @@ namespace bshim {
 // The round of a wait entry whose arrival has not been counted yet.
 inline constexpr uint32_t kRoundNotArrived = 0xffffffffU;
 // Waits one thread can be inside at once and have tracked: the wait itself,
-// and waits of signal handlers nested in it. Deeper ones are untracked.
-inline constexpr uint32_t kTrackedWaits = 3;
+// and waits of signal handlers nested in it. Deeper ones are untracked (their
+// windows make every unmap of the process wait for them), so there is room
+// for handlers nested six deep.
+inline constexpr uint32_t kTrackedWaits = 7;
+// The entries on a record's first cache line: an unmapper's scan reads the
+// second only for a thread nested deeper than that.
+inline constexpr uint32_t kWaitsOnFirstLine = 3;
 
 // Set in WaitEntry::barrier while the wait's exit window is open: the wait
 // may still touch the barrier object at that address. Barriers are 8-aligned
@@ -59,14 +64,17 @@ struct WaitEntry {
 // threads only read them. Wait entries [0, min(depth, kTrackedWaits)) are in
 // use; an entry not in use, and every entry of a free record, has its window
 // bit clear (a window is closed before its wait ends, or at the thread's exit
-// before the record is freed).
+// before the record is freed, or by a longjmp wrapper before the wait is
+// abandoned).
 struct alignas(64) ThreadRecord {
   std::atomic<uint64_t> owner;
   std::atomic<uint32_t> depth;   // waits in progress, nested ones included
   std::atomic<int32_t> tid;      // the owner's kernel thread id (priority boosts)
   WaitEntry waits[kTrackedWaits];
 };
-static_assert(sizeof(ThreadRecord) == 64, "one cache line per thread");
+static_assert(sizeof(ThreadRecord) == 128, "two cache lines per thread");
+static_assert(offsetof(ThreadRecord, waits) + kWaitsOnFirstLine * sizeof(WaitEntry) == 64,
+              "the first entries share the line of owner and depth");
 
 inline constexpr size_t kMaxThreadRecords = 4096;
 
@@ -198,10 +206,12 @@ TrackedWait::~TrackedWait() {
   if (!this_thread_owns(record_)) return;
   const uint32_t depth = record_->depth.load(std::memory_order_relaxed);
   if (depth > kTrackedWaits) uncount_untracked_wait();
-  // relaxed: a reader that still sees the old depth sees an entry whose round
-  // is complete, which it does not count as blocked. A handler nested before
+  // A reader that still sees the old depth sees an entry whose round is
+  // complete, which it does not count as blocked. A handler nested before
   // this store uses the entry again only after its own wait has ended.
-  if (depth != 0) record_->depth.store(depth - 1, std::memory_order_relaxed);
+  // release: an unmapper whose scan sees the lower depth (acquire) skips the
+  // entry, and so must see the window's close that came before.
+  if (depth != 0) record_->depth.store(depth - 1, std::memory_order_release);
 }
 
 template <typename Visit>

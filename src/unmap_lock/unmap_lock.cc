@@ -14,8 +14,10 @@ namespace {
 constinit UnmapLock g_unmap_lock;
 
 // This thread's own holds, for signal handlers that nest one side inside the
-// other (see the header). initial-exec: a plain %fs-relative access, no
-// allocation and no call into the dynamic loader, even on first use.
+// other (see the header): its untracked windows (a tracked window is a bit in
+// its wait's entry, and nothing else) and its unmap sections. initial-exec: a
+// plain %fs-relative access, no allocation and no call into the dynamic
+// loader, even on first use.
 __thread uint32_t t_exit_depth __attribute__((tls_model("initial-exec")));
 __thread uint32_t t_unmap_depth __attribute__((tls_model("initial-exec")));
 // Where each of this thread's holds lives on its stack, innermost last, for
@@ -23,11 +25,6 @@ __thread uint32_t t_unmap_depth __attribute__((tls_model("initial-exec")));
 __thread uintptr_t t_exit_holders[UnmapLock::kTrackedHolds]
     __attribute__((tls_model("initial-exec")));
 __thread uintptr_t t_unmap_holders[UnmapLock::kTrackedHolds]
-    __attribute__((tls_model("initial-exec")));
-// The wait whose entry holds this thread's window at each nesting level
-// (null: an untracked window), for abandon_holds_below(); like the holders,
-// levels beyond kTrackedHolds are not kept.
-__thread TrackedWait* t_exit_waits[UnmapLock::kTrackedHolds]
     __attribute__((tls_model("initial-exec")));
 // How much of untracked_windows() this thread has raised and not yet
 // lowered. Raised right after the shared count and lowered right before it,
@@ -84,6 +81,36 @@ void prepare_unmap_lock() {
   prepare_asymmetric_fence();
 }
 
+namespace {
+// True if this thread holds a window, tracked or not (then deferring to an
+// unmapper would be deferring to itself, if it is the one that waits).
+bool this_thread_holds_a_window() {
+  if (t_exit_depth != 0) return true;
+  const ThreadRecord* record = this_thread_record_if_any();
+  if (record == nullptr) return false;
+  uint32_t depth = record->depth.load(std::memory_order_relaxed);
+  if (depth > kTrackedWaits) depth = kTrackedWaits;
+  for (uint32_t e = 0; e < depth; ++e) {
+    if ((record->waits[e].barrier.load(std::memory_order_relaxed) & kWindowOpenBit) != 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Clears the window bit of `entry` if it is set: a release store, which hands
+// everything read inside the window to the unmapper whose scan (acquire)
+// sees the bit clear. Returns whether it was set. Only the entry's thread
+// calls this, so a plain load and store suffice; clearing a clear bit is
+// harmless, so a signal anywhere around it leaves the entry consistent.
+bool close_window_of(WaitEntry& entry) {
+  const uintptr_t value = entry.barrier.load(std::memory_order_relaxed);
+  if ((value & kWindowOpenBit) == 0) return false;
+  entry.barrier.store(value & ~kWindowOpenBit, std::memory_order_release);
+  return true;
+}
+}  // namespace
+
 void UnmapLock::enter_exit_window(TrackedWait* wait, const void* holder) {
   // relaxed, stored once: the unmappers this window matters to are ordered
   // after it by happens-before (see the header), so they see the flag too.
@@ -92,48 +119,50 @@ void UnmapLock::enter_exit_window(TrackedWait* wait, const void* holder) {
   }
   // Defer briefly to an unmapper that is waiting for windows to drain, unless
   // this thread holds either side already (then it would defer to itself).
-  if (unmapper_waiting() && t_exit_depth == 0 && t_unmap_depth == 0) {
+  if (unmapper_waiting() && t_unmap_depth == 0 && !this_thread_holds_a_window()) {
     for (int i = 0; i < kExiterDeferIterations && unmapper_waiting(); ++i) cpu_relax();
   }
-  const uint32_t level = t_exit_depth++;
   WaitEntry* entry = wait != nullptr ? wait->entry() : nullptr;
   if (entry != nullptr) {
     // The window is a bit in the wait's own entry, which holds the barrier's
-    // address already. relaxed: the unmappers that must see this window are
-    // ordered after it by happens-before (the window opens before the
-    // arrival's release RMW, which every later return of that round
-    // acquires); see the header. Only this thread writes the entry; a
-    // handler nesting a wait of its own uses the next one.
+    // address already: one store, nothing else to keep (a longjmp wrapper
+    // finds the window through the wait's holder: abandon_holds_below).
+    // relaxed: the unmappers that must see this window are ordered after it
+    // by happens-before (the window opens before the arrival's release RMW,
+    // which every later return of that round acquires); see the header.
+    // Only this thread writes the entry; a handler nesting a wait of its own
+    // uses the next one.
     entry->barrier.store(entry->barrier.load(std::memory_order_relaxed) | kWindowOpenBit,
                          std::memory_order_relaxed);
-  } else {
-    untracked_windows().fetch_add(1, std::memory_order_relaxed);
-    std::atomic_signal_fence(std::memory_order_seq_cst);
-    ++t_counted_untracked;
-    wait = nullptr;
+    return;
   }
-  if (level < kTrackedHolds) t_exit_waits[level] = wait;
+  // Untracked: counted, for every unmapper to wait for.
+  const uint32_t level = t_exit_depth++;
+  untracked_windows().fetch_add(1, std::memory_order_relaxed);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  ++t_counted_untracked;
   track_holder(t_exit_holders, level, holder);
 }
 
 void UnmapLock::leave_exit_window(TrackedWait* wait) {
-  const uint32_t level = t_exit_depth - 1;
-  track_holder(t_exit_holders, level, nullptr);
   WaitEntry* entry = wait != nullptr ? wait->entry() : nullptr;
   if (entry != nullptr) {
     // Fork may have wiped the record under this window (the child's forking
     // thread finishing a window a handler interrupted): nothing to close.
-    if (wait->still_owned()) {
-      // release: hands everything read inside the window to the unmapper
-      // whose scan (acquire) sees the bit clear.
-      entry->barrier.store(entry->barrier.load(std::memory_order_relaxed) & ~kWindowOpenBit,
-                           std::memory_order_release);
-    }
+    if (wait->still_owned()) close_window_of(*entry);
     wake_sleeping_unmappers();
-  } else if (t_counted_untracked != 0) {
+    return;
+  }
+  leave_untracked_window();
+}
+
+void UnmapLock::leave_untracked_window() {
+  track_holder(t_exit_holders, t_exit_depth - 1, nullptr);
+  if (t_counted_untracked != 0) {
     --t_counted_untracked;
     std::atomic_signal_fence(std::memory_order_seq_cst);
-    // release: as above, for the unmappers that wait for untracked windows.
+    // release: as a tracked window's close, for the unmappers that wait for
+    // untracked windows.
     saturating_decrement(untracked_windows(), std::memory_order_release);
     wake_sleeping_unmappers();
   }
@@ -204,13 +233,16 @@ bool UnmapLock::must_wait_for_a_window_on(uintptr_t begin, uintptr_t end,
   for (size_t i = 0; i < used; ++i) {
     const ThreadRecord& record = table[i];
     if (&record == own) continue;
-    // One cache line per record. A free record has no window bit set (its
-    // thread's exit closed them; a fork child's table was wiped), so the
-    // owner need not be read; nor the depth: an entry past it has its bit
-    // clear (its window closed before its wait ended).
-    for (const WaitEntry& entry : record.waits) {
+    // acquire (depth): a wait that ended (release) closed its window first.
+    // An entry past the depth, and every entry of a free record (its
+    // thread's exit closed them; a fork child's table was wiped), has its
+    // bit clear. The depth shares the first line with the first entries: the
+    // second line is read only for a thread nested deeper.
+    uint32_t depth = record.depth.load(std::memory_order_acquire);
+    if (depth > kTrackedWaits) depth = kTrackedWaits;
+    for (uint32_t e = 0; e < depth; ++e) {
       // acquire: a window closed (release) has finished reading.
-      const uintptr_t barrier = entry.barrier.load(std::memory_order_acquire);
+      const uintptr_t barrier = record.waits[e].barrier.load(std::memory_order_acquire);
       if ((barrier & kWindowOpenBit) == 0) continue;
       const uintptr_t object = barrier & ~kWindowOpenBit;
       if (object < end && object + kObjectBytes > begin) {
@@ -260,11 +292,7 @@ void UnmapLock::wait_for_windows_on(uintptr_t begin, uintptr_t end) {
 void UnmapLock::close_windows_of_exiting_thread(ThreadRecord& record) {
   // The exiting thread's record loses its windows; the untracked count loses
   // exactly what this thread counted in it (see t_counted_untracked).
-  for (WaitEntry& entry : record.waits) {
-    // release: as a window's close.
-    entry.barrier.store(entry.barrier.load(std::memory_order_relaxed) & ~kWindowOpenBit,
-                        std::memory_order_release);
-  }
+  for (WaitEntry& entry : record.waits) close_window_of(entry);
   for (; t_counted_untracked != 0; --t_counted_untracked) {
     saturating_decrement(untracked_windows(), std::memory_order_release);
   }
@@ -276,9 +304,21 @@ void UnmapLock::abandon_holds_below(uintptr_t stack_pointer, uintptr_t altstack_
                                     uintptr_t altstack_end) {
   const DiscardedFrames frames{stack_pointer, altstack_begin, altstack_end};
   // Innermost first, as their destructors would have run. Only this thread's
-  // own holds: the counts stay exact for everyone else.
+  // own holds: the counts stay exact for everyone else. Untracked windows
+  // are nested inside the tracked ones (deeper waits), so they go first.
   while (innermost_hold_discarded(t_exit_holders, t_exit_depth, frames)) {
-    leave_exit_window(t_exit_waits[t_exit_depth - 1]);
+    leave_untracked_window();
+  }
+  // Tracked windows: the windows of the waits whose frames the jump
+  // discards (the waits themselves are abandoned next, by the caller).
+  if (ThreadRecord* record = this_thread_record_if_any()) {
+    uint32_t depth = record->depth.load(std::memory_order_relaxed);
+    if (depth > kTrackedWaits) depth = kTrackedWaits;
+    bool closed = false;
+    for (uint32_t e = depth; e-- > 0 && frames.discards(t_wait_holders[e]);) {
+      closed |= close_window_of(record->waits[e]);
+    }
+    if (closed) wake_sleeping_unmappers();
   }
   while (innermost_hold_discarded(t_unmap_holders, t_unmap_depth, frames)) {
     end_unmap();

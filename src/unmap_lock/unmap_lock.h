@@ -113,10 +113,13 @@ class UnmapLock {
   // the jump leaves the signal stack [altstack_begin, altstack_end) that the
   // handler runs on (empty if none), every frame on that stack: releases
   // this thread's holds of either side whose holder lives there, innermost
-  // first (their destructors will never run). A hold nested deeper than
-  // kTrackedHolds, or caught between its count and its record by the signal,
-  // is not tracked and stops the release there (it and those outside it stay
-  // held: a leak rather than a count released twice).
+  // first (their destructors will never run). A tracked window is found
+  // through its wait's holder (threads/thread_records.h) and closed whatever
+  // instant the signal came (clearing its bit twice is harmless); call this
+  // before abandon_waits_below. An untracked window or unmap section nested
+  // deeper than kTrackedHolds, or caught between its count and its record by
+  // the signal, stops the release there (it and those outside it stay held:
+  // a leak rather than a count released twice).
   void abandon_holds_below(uintptr_t stack_pointer, uintptr_t altstack_begin = 0,
                            uintptr_t altstack_end = 0);
   static constexpr int kTrackedHolds = 8;
@@ -132,6 +135,7 @@ class UnmapLock {
   // After a window closed: bumps and wakes window_closes_ if an unmapper
   // may be asleep on it.
   void wake_sleeping_unmappers();
+  void leave_untracked_window();
   // True if this thread must wait for a window on [begin, end); then
   // *owner_tid is the kernel id of a thread whose window it is, or 0 when
   // unknown (an untracked window).

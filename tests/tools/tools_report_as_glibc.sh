@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Runs PROGRAM under a Valgrind thread checker with the shim preloaded and,
-# unless --shim-only, without it, and compares the tools' reports:
+# Runs PROGRAM under a Valgrind thread checker (Helgrind or DRD) with the
+# shim preloaded and, unless --shim-only, without it, and compares the
+# tools' reports:
 #   --same          the run with the shim reports exactly as many errors as
 #                   the run with glibc ("ERROR SUMMARY: N errors")
+#   --no-more       the run with the shim reports no more errors than the run
+#                   with glibc
 #   --none          the run with the shim reports no error
 #   --report TEXT   the run with the shim reports an error whose line
 #                   contains TEXT
@@ -13,7 +16,8 @@
 # the run with it, libc in the run without, or the comparison proves nothing.
 #
 # Usage: tools_report_as_glibc.sh helgrind|drd SHIM [--shim-only]
-#          (--same | --none | --report TEXT | --message TEXT) -- PROGRAM [ARGS...]
+#          (--same | --no-more | --none | --report TEXT | --message TEXT)
+#          -- PROGRAM [ARGS...]
 # Exit: 0 pass, 1 fail, 77 skip (valgrind is not installed).
 set -u
 
@@ -23,14 +27,14 @@ shim_only=0 expectation= text=
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do
   case $1 in
     --shim-only) shim_only=1; shift ;;
-    --same|--none) expectation=${1#--}; shift ;;
+    --same|--no-more|--none) expectation=${1#--}; shift ;;
     --report|--message) expectation=${1#--}; text=$2; shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 1 ;;
   esac
 done
 [ "${1:-}" = "--" ] && shift
 if [ $# -eq 0 ] || [ -z "$expectation" ]; then
-  echo "usage: $0 helgrind|drd SHIM [--shim-only] (--same|--none|--report T|--message T) -- PROGRAM [ARGS...]" >&2
+  echo "usage: $0 helgrind|drd SHIM [--shim-only] (--same|--no-more|--none|--report T|--message T) -- PROGRAM [ARGS...]" >&2
   exit 1
 fi
 program=("$@")
@@ -79,6 +83,12 @@ case $expectation in
     if [ "$with_shim" -ne "$with_glibc" ]; then
       echo "--- with the shim ---" >&2; grep -E '^==[0-9]+== [A-Z]' "$shim_log" | head -40 >&2
       echo "FAIL: $tool reports $with_shim errors with the shim, $with_glibc with glibc" >&2
+      exit 1
+    fi ;;
+  no-more)
+    if [ "$with_shim" -gt "$with_glibc" ]; then
+      echo "--- with the shim ---" >&2; grep -E '^==[0-9]+== [A-Z]' "$shim_log" | head -40 >&2
+      echo "FAIL: $tool reports $with_shim errors with the shim, only $with_glibc with glibc" >&2
       exit 1
     fi ;;
   none)

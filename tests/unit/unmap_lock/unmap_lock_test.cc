@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <memory>
+#include <new>
 #include <atomic>
 #include <chrono>
 #include <thread>
@@ -240,6 +242,60 @@ TEST(UnmapLock, WindowAboveAJumpTargetStaysHeld) {
   EXPECT_FALSE(unmap_done.load());  // ordering, not timing: see the first test
   lock.leave_exit_window();
   unmapper.join();
+}
+
+}  // namespace
+
+namespace {
+
+// A frame that begins a wait, opens its window, and "leaves by longjmp":
+// returns without closing either, as a jump out of a signal handler would.
+// The wait's holder (and so its window) lives in this frame.
+__attribute__((noinline)) uintptr_t open_tracked_window_and_jump_out(UnmapLock& lock,
+                                                                     const void* barrier) {
+  alignas(bshim::TrackedWait) static unsigned char storage[sizeof(bshim::TrackedWait)];
+  volatile char holder = 0;
+  // Placement: the TrackedWait's destructor must not run (the jump skips it).
+  auto* wait = new (storage) bshim::TrackedWait(barrier, 1, const_cast<const char*>(&holder));
+  lock.enter_exit_window(wait);
+  return reinterpret_cast<uintptr_t>(&holder);
+}
+
+TEST(UnmapLock, TrackedWindowOfAWaitBelowAJumpTargetIsClosed) {
+  UnmapLock lock;
+  alignas(64) static char barrier_bytes[64];
+  const uintptr_t holder_at = open_tracked_window_and_jump_out(lock, barrier_bytes);
+  lock.abandon_holds_below(holder_at + 64);
+  bshim::abandon_waits_below(bshim::DiscardedFrames{holder_at + 64, 0, 0});
+  std::thread unmapper([&] {
+    const auto begin = reinterpret_cast<uintptr_t>(barrier_bytes);
+    lock.begin_unmap(nullptr, begin, begin + 32);  // hangs if the window stayed open
+    lock.end_unmap();
+  });
+  unmapper.join();
+}
+
+TEST(UnmapLock, WindowsOfWaitsNestedSixDeepStayTracked) {
+  // A wait and five handlers' waits nested in it, each with its window open:
+  // all are tracked, so an unmap of other memory waits for none of them
+  // (an untracked window would make it wait: any memory).
+  UnmapLock lock;
+  alignas(64) static char barriers[6][64];
+  alignas(4096) static char other_page[4096];
+  std::vector<std::unique_ptr<bshim::TrackedWait>> waits;
+  for (auto& barrier : barriers) {
+    waits.push_back(std::make_unique<bshim::TrackedWait>(barrier, 1, nullptr));
+    ASSERT_NE(waits.back()->entry(), nullptr) << "wait " << waits.size() << " is untracked";
+    lock.enter_exit_window(waits.back().get());
+  }
+  std::thread unmapper([&] {
+    lock.begin_unmap(nullptr, reinterpret_cast<uintptr_t>(other_page),
+                     reinterpret_cast<uintptr_t>(other_page) + sizeof(other_page));
+    lock.end_unmap();
+  });
+  unmapper.join();  // hangs if a nested window fell back to untracked
+  for (auto it = waits.rbegin(); it != waits.rend(); ++it) lock.leave_exit_window(it->get());
+  while (!waits.empty()) waits.pop_back();  // innermost first
 }
 
 }  // namespace
