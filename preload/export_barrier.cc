@@ -16,7 +16,7 @@ BSHIM_EXPORT int pthread_barrier_init(pthread_barrier_t* __restrict barrier,
 }
 
 BSHIM_EXPORT int pthread_barrier_wait(pthread_barrier_t* barrier) noexcept {
-  return bshim::barrier_wait(barrier);
+  return bshim::barrier_wait(barrier, __builtin_return_address(0));
 }
 
 BSHIM_EXPORT int pthread_barrier_destroy(pthread_barrier_t* barrier) noexcept {

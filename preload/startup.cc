@@ -36,6 +36,7 @@ void reset_unmap_lock_in_child() {
 // handlers and static destructors, so it runs after them and counts their
 // waits too. A process that ends by _exit() or a signal writes none.
 void write_stats_report_at_exit() { bshim::stats_write_report(); }
+void write_profile_at_exit() { bshim::profile_write_report(); }
 
 // Priority 101: ahead of default-priority constructors of this library.
 __attribute__((constructor(101))) void start_barrier_shim() {
@@ -53,6 +54,7 @@ __attribute__((constructor(101))) void start_barrier_shim() {
   }
   bshim::announce_internal_tables();  // for race detectors: tool_annotations.h
   if (bshim::diagnostics_config().stats) atexit(write_stats_report_at_exit);
+  if (bshim::diagnostics_config().profile) atexit(write_profile_at_exit);
   // Registering can fail only for lack of memory, here at load time; the
   // child then keeps the parent's counts, as without the shim's fix.
   pthread_atfork(nullptr, nullptr, reset_unmap_lock_in_child);

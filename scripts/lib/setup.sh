@@ -8,7 +8,7 @@ BSHIM_LIB="$BSHIM_BUILD/preload/libbarrier-shim.so"
 
 # The Debian packages the build and the test suite need.
 BSHIM_PACKAGES=(meson ninja-build g++ pkg-config libgtest-dev libgmock-dev libunwind-dev
-  valgrind spin groff-base man-db libjemalloc2 libtcmalloc-minimal4)
+  valgrind spin groff-base man-db libjemalloc2 libtcmalloc-minimal4 gnuplot-nox)
 
 bshim_log() { printf 'barrier-shim: %s\n' "$*" >&2; }
 

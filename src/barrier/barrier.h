@@ -38,7 +38,8 @@ namespace bshim {
 
 int barrier_init(pthread_barrier_t* barrier, const pthread_barrierattr_t* attr,
                  unsigned count);
-int barrier_wait(pthread_barrier_t* barrier);
+// `call_site`: where the program called it (the profile names it); optional.
+int barrier_wait(pthread_barrier_t* barrier, const void* call_site = nullptr);
 int barrier_destroy(pthread_barrier_t* barrier);
 
 int barrierattr_init(pthread_barrierattr_t* attr);

@@ -34,12 +34,13 @@ __attribute__((always_inline)) inline int dispatch(pthread_barrier_t* barrier,
 }
 
 __attribute__((always_inline)) inline int wait_on_live(pthread_barrier_t* barrier,
-                                                      const BarrierConstants& constants) {
+                                                      const BarrierConstants& constants,
+                                                      const void* call_site) {
   WaitRecord record;
   record.barrier = barrier;
   announce_arrival(as_object(barrier));
   const DiagnosticsConfig& diagnostics = diagnostics_config();
-  if (!diagnostics.stats && diagnostics.watchdog_ns == 0) {
+  if (!any_diagnostic(diagnostics)) {
     const int result = dispatch(barrier, constants, &record);
     announce_departure(as_object(barrier), record.round, result);
     return result;
@@ -47,16 +48,22 @@ __attribute__((always_inline)) inline int wait_on_live(pthread_barrier_t* barrie
   record.entered_ns = monotonic_ns();
   const int result = dispatch(barrier, constants, &record);
   announce_departure(as_object(barrier), record.round, result);
+  const uint64_t returned_ns = monotonic_ns();
+  const bool process_shared = (constants.flags & kFlagProcessShared) != 0;
   if (diagnostics.stats) {
-    stats_record_wait(barrier, (constants.flags & kFlagProcessShared) != 0, record.outcome,
-                      monotonic_ns() - record.entered_ns);
+    stats_record_wait(barrier, process_shared, record.outcome, returned_ns - record.entered_ns);
+  }
+  if (diagnostics.profile) {
+    profile_record_wait({barrier, call_site, constants.generation, record.round, record.arrival,
+                         constants.count, process_shared, record.outcome, record.entered_ns,
+                         returned_ns});
   }
   return result;
 }
 
 }  // namespace
 
-int barrier_wait(pthread_barrier_t* barrier) {
+int barrier_wait(pthread_barrier_t* barrier, const void* call_site) {
   // Race detectors see a wait as with glibc: announced before anything is
   // checked, its outcome after (tool_annotations.h).
   announce_wait(barrier);
@@ -65,7 +72,7 @@ int barrier_wait(pthread_barrier_t* barrier) {
     announce_wait_on_dead_barrier(barrier);
     return EINVAL;
   }
-  return wait_on_live(barrier, constants);
+  return wait_on_live(barrier, constants, call_site);
 }
 
 }  // namespace bshim

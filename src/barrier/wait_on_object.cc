@@ -376,6 +376,7 @@ int wait_on_object(BarrierObject* object, const BarrierConstants& constants,
     round = round_of(before);
     record->tracked->arrived_in(round);
     record->round = round;
+    record->arrival = arrivals_of(before) + 1;
     if (arrivals_of(before) + 1 == constants.count) {
       uint64_t released;
       if (!release_round(object, constants, before + 1, round, &released)) {

@@ -136,6 +136,7 @@ int wait_on_wake_slot(BarrierObject* object, const BarrierConstants& constants,
   const uint32_t round = round_of(before);
   record->tracked->arrived_in(round);
   record->round = round;
+  record->arrival = arrivals_of(before) + 1;
   if (arrivals_of(before) + 1 != constants.count) {
     StuckWaitWatch watch(*record, constants, round);
     record->outcome =

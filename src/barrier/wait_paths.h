@@ -16,8 +16,10 @@ struct WaitRecord {
   // This wait in its thread's record: the path tells it the round its
   // arrival joined (blocked_waiters.h reads it).
   TrackedWait* tracked = nullptr;
-  // The round the arrival joined, once it has (race detectors' edges).
+  // The round the arrival joined, once it has (race detectors' edges), and
+  // its place in that round (1 = first; the profile).
   uint32_t round = kRoundNotArrived;
+  uint32_t arrival = 0;
 };
 
 // Barriers with a wake slot (private ones, and process-shared ones in private

@@ -1,5 +1,6 @@
-// Diagnostics on demand: per-barrier statistics (BARRIER_SHIM_STATS) and the
-// hang watchdog (BARRIER_SHIM_WATCHDOG). The wait paths call the hooks below;
+// Diagnostics on demand: per-barrier statistics (BARRIER_SHIM_STATS), the
+// hang watchdog (BARRIER_SHIM_WATCHDOG) and the imbalance profile
+// (BARRIER_SHIM_PROFILE). The wait paths call the hooks below;
 // everything behind them lives in wait_stats.cc and watchdog.cc.
 //
 // Contract for the callers (the wait paths):
@@ -19,7 +20,13 @@ namespace bshim {
 struct DiagnosticsConfig {
   bool stats = false;          // BARRIER_SHIM_STATS set (1 or a path)
   uint64_t watchdog_ns = 0;    // BARRIER_SHIM_WATCHDOG in ns; 0 = off
+  bool profile = false;        // BARRIER_SHIM_PROFILE set (1 or a path prefix)
 };
+
+// Any diagnostic on: the wait takes the timed path.
+inline bool any_diagnostic(const DiagnosticsConfig& config) {
+  return config.stats || config.watchdog_ns != 0 || config.profile;
+}
 
 // Constant after configure_diagnostics(); all-off before it. Inline, so that
 // the wait's check is one load of a global, not a call.
@@ -49,6 +56,24 @@ void stats_record_unmap(bool had_to_wait, uint64_t waited_ns);
 // Writes the table (stderr, or the path given in BARRIER_SHIM_STATS). Called
 // once at exit.
 void stats_write_report();
+
+// The imbalance profile (only when diagnostics_config().profile): one record
+// per wait, kept in memory mapped at load time (diagnostics/profile.h).
+struct ProfiledWait {
+  const void* barrier;     // the caller's pthread_barrier_t*
+  const void* call_site;   // the return address of pthread_barrier_wait
+  uint32_t generation;     // the barrier's identity at this address
+  uint32_t round;
+  uint32_t arrival;        // 1 = the first to arrive in the round; count = the last
+  uint32_t count;
+  bool process_shared;
+  WaitOutcome outcome;
+  uint64_t entered_ns;     // CLOCK_MONOTONIC, on entry
+  uint64_t returned_ns;    // and on return
+};
+void profile_record_wait(const ProfiledWait& wait);
+// Writes the summary and the timeline. Called once at exit.
+void profile_write_report();
 
 // The watchdog (only when diagnostics_config().watchdog_ns != 0). A sleeper
 // sleeps with a deadline; once it has waited longer than watchdog_ns it calls

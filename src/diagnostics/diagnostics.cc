@@ -16,6 +16,7 @@
 #include "diagnostics/backtrace_writer.h"
 #include "contract/diagnostic_hooks.h"
 #include "diagnostics/diagnostics_internal.h"
+#include "diagnostics/profile.h"
 #include "diagnostics/text_buffer.h"
 #include "diagnostics/wait_stats.h"
 #include "diagnostics/watchdog_claims.h"
@@ -73,6 +74,7 @@ constinit DiagnosticsConfig g_diagnostics_config;
 void configure_diagnostics() {
   configure_stats(getenv("BARRIER_SHIM_STATS"));
   configure_watchdog(getenv("BARRIER_SHIM_WATCHDOG"));
+  configure_profile(getenv("BARRIER_SHIM_PROFILE"));
 }
 
 bool parse_seconds_as_ns(const char* text, uint64_t* nanoseconds) {
@@ -104,6 +106,7 @@ const char* stats_report_path() { return g_stats_to_file ? g_stats_path : nullpt
 void reset_diagnostics_in_child_after_fork() {
   stats_reset();
   watchdog_claims_reset();
+  profile_reset_in_child();
 }
 
 }  // namespace bshim
