@@ -29,6 +29,13 @@ constinit std::atomic<uint64_t> g_dropped{0};
 __thread ProfileEvent* t_next __attribute__((tls_model("initial-exec")));
 __thread ProfileEvent* t_end __attribute__((tls_model("initial-exec")));
 __thread int32_t t_tid __attribute__((tls_model("initial-exec")));
+// Set once the table had no chunk left for this thread: later waits only
+// count as dropped (no atomic add on the table's index for each).
+__thread bool t_table_full __attribute__((tls_model("initial-exec")));
+// Drops not yet added to g_dropped: added in batches, so that a full table
+// costs a thread one shared atomic add per kDropBatch waits.
+__thread uint32_t t_unflushed_drops __attribute__((tls_model("initial-exec")));
+constexpr uint32_t kDropBatch = 64;
 // Which table generation this thread's chunk belongs to (a fork child
 // starts a new one: the chunk it inherited is the parent's).
 __thread uint32_t t_epoch __attribute__((tls_model("initial-exec")));
@@ -36,14 +43,21 @@ constinit std::atomic<uint32_t> g_epoch{1};
 
 ProfileEvent* next_free_event() {
   const uint32_t epoch = g_epoch.load(std::memory_order_relaxed);
-  if (t_epoch != epoch || t_next == t_end) {
+  if (t_epoch != epoch) {
+    // This thread's first wait since load (or since fork): one system call.
     t_epoch = epoch;
     t_tid = static_cast<int32_t>(syscall(SYS_gettid));
+    t_next = t_end = nullptr;
+    t_table_full = false;
+    t_unflushed_drops = 0;
+  }
+  if (t_next == t_end) {
+    if (t_table_full) return nullptr;
     // relaxed: the chunk is this thread's alone from here; the report reads
     // at exit, after the program's own synchronisation with this thread.
     const size_t first = g_taken.fetch_add(kChunkEvents, std::memory_order_relaxed);
     if (first + kChunkEvents > kTableEvents) {
-      t_next = t_end = nullptr;
+      t_table_full = true;
       return nullptr;
     }
     t_next = g_table + first;
@@ -84,8 +98,11 @@ void configure_profile(const char* value) {
 void profile_record_wait(const ProfiledWait& wait) {
   ProfileEvent* event = next_free_event();
   if (event == nullptr) {
-    // relaxed: a count for the report.
-    g_dropped.fetch_add(1, std::memory_order_relaxed);
+    if (++t_unflushed_drops == kDropBatch) {
+      // relaxed: a count for the report.
+      g_dropped.fetch_add(kDropBatch, std::memory_order_relaxed);
+      t_unflushed_drops = 0;
+    }
     return;
   }
   event->barrier = reinterpret_cast<uintptr_t>(wait.barrier);
@@ -107,7 +124,11 @@ const ProfileEvent* profile_events(size_t* count) {
   return g_table;
 }
 
-uint64_t profile_dropped_events() { return g_dropped.load(std::memory_order_relaxed); }
+uint64_t profile_dropped_events() {
+  // The calling thread's own unflushed drops are exact; other threads' last
+  // batch (fewer than kDropBatch each) is not counted: a lower bound.
+  return g_dropped.load(std::memory_order_relaxed) + t_unflushed_drops;
+}
 
 const char* profile_path_prefix() { return g_has_prefix ? g_prefix : nullptr; }
 

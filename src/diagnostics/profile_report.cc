@@ -170,8 +170,9 @@ void write_summary(std::FILE* out, const std::vector<Wait>& waits, uint64_t drop
   std::sort(threads.begin(), threads.end(), [](const ThreadRow& a, const ThreadRow& b) {
     return a.waiting_total + a.release_total > b.waiting_total + b.release_total;
   });
-  std::fprintf(out, "barrier-shim: profile of process %d: %zu waits recorded, %" PRIu64
-               " dropped (table full)\n", static_cast<int>(getpid()), waits.size(), dropped);
+  std::fprintf(out, "barrier-shim: profile of process %d: %zu waits recorded, %s%" PRIu64
+               " dropped (table full)\n", static_cast<int>(getpid()), waits.size(),
+               dropped != 0 ? "at least " : "", dropped);
   std::fprintf(out,
                "%-18s %8s %8s %8s  %-38s  %-38s\n", "barrier", "thread", "waits", "last",
                "waiting for the last (s: total mean max)", "release latency (s: total mean max)");
