@@ -21,12 +21,11 @@ struct DiagnosticsConfig {
   bool stats = false;          // BARRIER_SHIM_STATS set (1 or a path)
   uint64_t watchdog_ns = 0;    // BARRIER_SHIM_WATCHDOG in ns; 0 = off
   bool profile = false;        // BARRIER_SHIM_PROFILE set (1 or a path prefix)
+  bool any = false;            // any of them: the wait's one check
 };
 
-// Any diagnostic on: the wait takes the timed path.
-inline bool any_diagnostic(const DiagnosticsConfig& config) {
-  return config.stats || config.watchdog_ns != 0 || config.profile;
-}
+// Any diagnostic on: the wait takes the timed path. One load, one branch.
+inline bool any_diagnostic(const DiagnosticsConfig& config) { return config.any; }
 
 // Constant after configure_diagnostics(); all-off before it. Inline, so that
 // the wait's check is one load of a global, not a call.

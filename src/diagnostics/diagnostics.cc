@@ -75,6 +75,9 @@ void configure_diagnostics() {
   configure_stats(getenv("BARRIER_SHIM_STATS"));
   configure_watchdog(getenv("BARRIER_SHIM_WATCHDOG"));
   configure_profile(getenv("BARRIER_SHIM_PROFILE"));
+  g_diagnostics_config.any = g_diagnostics_config.stats ||
+                             g_diagnostics_config.watchdog_ns != 0 ||
+                             g_diagnostics_config.profile;
 }
 
 bool parse_seconds_as_ns(const char* text, uint64_t* nanoseconds) {
