@@ -27,6 +27,7 @@
 
 #include "diagnostics/elf_symbols.h"
 #include "diagnostics/profile.h"
+#include "diagnostics/text_buffer.h"
 
 namespace bshim {
 namespace {
@@ -238,11 +239,19 @@ void profile_write_report() {
   const char* prefix = profile_path_prefix();
   char path[PATH_MAX + 64];
   const int pid = static_cast<int>(getpid());
-  write_summary(stderr, waits, dropped);
+  // The summary in one piece, written with one write(2): processes that
+  // share a barrier exit together, and their lines must not interleave.
+  char* summary = nullptr;
+  size_t summary_size = 0;
+  if (std::FILE* text = open_memstream(&summary, &summary_size)) {
+    write_summary(text, waits, dropped);
+    std::fclose(text);
+    write_all(STDERR_FILENO, summary, summary_size);
+  }
   if (prefix != nullptr) {
     std::snprintf(path, sizeof(path), "%s.%d.txt", prefix, pid);
     if (std::FILE* out = std::fopen(path, "w")) {
-      write_summary(out, waits, dropped);
+      std::fwrite(summary, 1, summary_size, out);
       std::fclose(out);
     }
     std::snprintf(path, sizeof(path), "%s.%d.json", prefix, pid);
@@ -257,6 +266,7 @@ void profile_write_report() {
   }
   write_timeline(out, waits, dropped);
   std::fclose(out);
+  std::free(summary);
   std::fprintf(stderr, "barrier-shim: profile: timeline in %s\n", path);
 }
 
