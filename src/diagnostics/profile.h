@@ -2,7 +2,8 @@
 // populated at load time, so that recording allocates nothing and never
 // faults a page in. Threads take the table in chunks (one atomic add per
 // chunk), then fill their chunk alone. When the table is full, further
-// waits are counted as dropped, not recorded.
+// waits are not recorded one by one; they are counted per barrier and
+// thread (OverflowCounts), so the summary keeps counting them.
 //
 // BARRIER_SHIM_PROFILE: unset, empty or "0": off. "1": the summary on
 // stderr at exit, the timeline in ./barrier-shim-profile.PID.json. Anything
@@ -12,6 +13,7 @@
 // scripts/barrier-profile merges them.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -37,12 +39,27 @@ struct ProfileEvent {
 };
 static_assert(sizeof(ProfileEvent) == 64, "a cache line per event");
 
+// The waits of one thread on one barrier that found the table full: the
+// summary keeps counting them. Written only by that thread (claimed with one
+// CAS on a free entry), read at exit.
+struct OverflowCounts {
+  std::atomic<uint64_t> barrier;  // 0: free
+  std::atomic<int32_t> tid;
+  std::atomic<uint64_t> waits;
+  std::atomic<uint64_t> last;         // times it arrived last
+  std::atomic<uint64_t> waited_ns;    // entry to return, in total
+  std::atomic<uint64_t> longest_ns;
+};
+inline constexpr size_t kOverflowEntries = 512;
+
 // Reads BARRIER_SHIM_PROFILE and maps the table (from configure_diagnostics).
 void configure_profile(const char* value);
 // The events recorded so far, in the order their chunks were taken (a chunk
 // may end in unused slots: tid 0). For the report.
 const ProfileEvent* profile_events(size_t* count);
 uint64_t profile_dropped_events();
+// The overflow counts (kOverflowEntries entries; barrier 0: unused).
+const OverflowCounts* profile_overflow_counts();
 // Where the files go: the prefix, or nullptr for the defaults.
 const char* profile_path_prefix();
 // The child of fork starts with an empty table (its parent reports its own).

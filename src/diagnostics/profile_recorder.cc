@@ -22,7 +22,6 @@ constinit char g_prefix[PATH_MAX];
 constinit bool g_has_prefix = false;
 // Chunks handed out so far (in events: a multiple of kChunkEvents).
 constinit std::atomic<size_t> g_taken{0};
-constinit std::atomic<uint64_t> g_dropped{0};
 
 // This thread's chunk: the next free event and the end. initial-exec: a
 // plain %fs-relative access, no allocation, even on first use.
@@ -32,14 +31,56 @@ __thread int32_t t_tid __attribute__((tls_model("initial-exec")));
 // Set once the table had no chunk left for this thread: later waits only
 // count as dropped (no atomic add on the table's index for each).
 __thread bool t_table_full __attribute__((tls_model("initial-exec")));
-// Drops not yet added to g_dropped: added in batches, so that a full table
-// costs a thread one shared atomic add per kDropBatch waits.
-__thread uint32_t t_unflushed_drops __attribute__((tls_model("initial-exec")));
-constexpr uint32_t kDropBatch = 64;
+// The overflow entry this thread last counted in, and its barrier.
+__thread OverflowCounts* t_overflow __attribute__((tls_model("initial-exec")));
+constinit OverflowCounts g_overflow[kOverflowEntries];
+constinit std::atomic<uint64_t> g_overflow_lost{0};  // no free entry either
 // Which table generation this thread's chunk belongs to (a fork child
 // starts a new one: the chunk it inherited is the parent's).
 __thread uint32_t t_epoch __attribute__((tls_model("initial-exec")));
 constinit std::atomic<uint32_t> g_epoch{1};
+
+// This thread's overflow entry for `barrier`: found, or claimed with one CAS
+// (only when the thread starts overflowing on a barrier). Null: none free.
+OverflowCounts* overflow_entry(uint64_t barrier) {
+  if (t_overflow != nullptr && t_overflow->barrier.load(std::memory_order_relaxed) == barrier) {
+    return t_overflow;
+  }
+  for (OverflowCounts& entry : g_overflow) {
+    uint64_t owner = entry.barrier.load(std::memory_order_acquire);
+    if (owner == barrier && entry.tid.load(std::memory_order_relaxed) == t_tid) {
+      return t_overflow = &entry;
+    }
+    // acq_rel: the claim publishes the tid stored right after to the report
+    // (read at exit, after the program's own synchronisation anyway).
+    if (owner == 0 &&
+        entry.barrier.compare_exchange_strong(owner, barrier, std::memory_order_acq_rel)) {
+      entry.tid.store(t_tid, std::memory_order_relaxed);
+      return t_overflow = &entry;
+    }
+  }
+  return nullptr;
+}
+
+// Counts a wait that found the table full. Single writer per entry: plain
+// relaxed loads and stores, no shared read-modify-write per wait.
+void count_overflow(const ProfiledWait& wait) {
+  OverflowCounts* entry = overflow_entry(reinterpret_cast<uintptr_t>(wait.barrier));
+  if (entry == nullptr) {
+    g_overflow_lost.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  const uint64_t waited = wait.returned_ns - wait.entered_ns;
+  entry->waits.store(entry->waits.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  if (wait.arrival == wait.count) {
+    entry->last.store(entry->last.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
+  entry->waited_ns.store(entry->waited_ns.load(std::memory_order_relaxed) + waited,
+                         std::memory_order_relaxed);
+  if (waited > entry->longest_ns.load(std::memory_order_relaxed)) {
+    entry->longest_ns.store(waited, std::memory_order_relaxed);
+  }
+}
 
 ProfileEvent* next_free_event() {
   const uint32_t epoch = g_epoch.load(std::memory_order_relaxed);
@@ -49,7 +90,7 @@ ProfileEvent* next_free_event() {
     t_tid = static_cast<int32_t>(syscall(SYS_gettid));
     t_next = t_end = nullptr;
     t_table_full = false;
-    t_unflushed_drops = 0;
+    t_overflow = nullptr;
   }
   if (t_next == t_end) {
     if (t_table_full) return nullptr;
@@ -98,11 +139,7 @@ void configure_profile(const char* value) {
 void profile_record_wait(const ProfiledWait& wait) {
   ProfileEvent* event = next_free_event();
   if (event == nullptr) {
-    if (++t_unflushed_drops == kDropBatch) {
-      // relaxed: a count for the report.
-      g_dropped.fetch_add(kDropBatch, std::memory_order_relaxed);
-      t_unflushed_drops = 0;
-    }
+    count_overflow(wait);
     return;
   }
   event->barrier = reinterpret_cast<uintptr_t>(wait.barrier);
@@ -125,10 +162,16 @@ const ProfileEvent* profile_events(size_t* count) {
 }
 
 uint64_t profile_dropped_events() {
-  // The calling thread's own unflushed drops are exact; other threads' last
-  // batch (fewer than kDropBatch each) is not counted: a lower bound.
-  return g_dropped.load(std::memory_order_relaxed) + t_unflushed_drops;
+  uint64_t dropped = g_overflow_lost.load(std::memory_order_relaxed);
+  for (const OverflowCounts& entry : g_overflow) {
+    if (entry.barrier.load(std::memory_order_relaxed) != 0) {
+      dropped += entry.waits.load(std::memory_order_relaxed);
+    }
+  }
+  return dropped;
 }
+
+const OverflowCounts* profile_overflow_counts() { return g_overflow; }
 
 const char* profile_path_prefix() { return g_has_prefix ? g_prefix : nullptr; }
 
@@ -139,7 +182,14 @@ void profile_reset_in_child() {
     g_table[i].tid = 0;
   }
   g_taken.store(0, std::memory_order_relaxed);
-  g_dropped.store(0, std::memory_order_relaxed);
+  for (OverflowCounts& entry : g_overflow) {
+    entry.barrier.store(0, std::memory_order_relaxed);
+    entry.waits.store(0, std::memory_order_relaxed);
+    entry.last.store(0, std::memory_order_relaxed);
+    entry.waited_ns.store(0, std::memory_order_relaxed);
+    entry.longest_ns.store(0, std::memory_order_relaxed);
+  }
+  g_overflow_lost.store(0, std::memory_order_relaxed);
   g_epoch.fetch_add(1, std::memory_order_relaxed);
 }
 

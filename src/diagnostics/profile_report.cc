@@ -171,9 +171,9 @@ void write_summary(std::FILE* out, const std::vector<Wait>& waits, uint64_t drop
   std::sort(threads.begin(), threads.end(), [](const ThreadRow& a, const ThreadRow& b) {
     return a.waiting_total + a.release_total > b.waiting_total + b.release_total;
   });
-  std::fprintf(out, "barrier-shim: profile of process %d: %zu waits recorded, %s%" PRIu64
-               " dropped (table full)\n", static_cast<int>(getpid()), waits.size(),
-               dropped != 0 ? "at least " : "", dropped);
+  std::fprintf(out, "barrier-shim: profile of process %d: %zu waits recorded, %" PRIu64
+               " more counted only (the table was full)\n", static_cast<int>(getpid()),
+               waits.size(), dropped);
   std::fprintf(out,
                "%-18s %8s %8s %8s  %-38s  %-38s\n", "barrier", "thread", "waits", "last",
                "waiting for the last (s: total mean max)", "release latency (s: total mean max)");
@@ -188,6 +188,26 @@ void write_summary(std::FILE* out, const std::vector<Wait>& waits, uint64_t drop
     print_seconds(out, row.release_total / row.waits);
     print_seconds(out, row.release_max);
     std::fprintf(out, "\n");
+  }
+  if (dropped != 0) {
+    // The waits beyond the table: counted per barrier and thread, with their
+    // whole time in the wait (not split: no round is known whole).
+    std::fprintf(out, "waits after the table filled (counted, not split): %-18s %8s %8s %8s"
+                 "  %s\n", "barrier", "thread", "waits", "last", "in the wait (s: total mean max)");
+    const OverflowCounts* overflow = profile_overflow_counts();
+    for (size_t i = 0; i < kOverflowEntries; ++i) {
+      const uint64_t barrier = overflow[i].barrier.load(std::memory_order_relaxed);
+      const uint64_t count = overflow[i].waits.load(std::memory_order_relaxed);
+      if (barrier == 0 || count == 0) continue;
+      const uint64_t total = overflow[i].waited_ns.load(std::memory_order_relaxed);
+      std::fprintf(out, "%51s0x%016" PRIx64 " %8d %8" PRIu64 " %8" PRIu64 "  ", "", barrier,
+                   overflow[i].tid.load(std::memory_order_relaxed), count,
+                   overflow[i].last.load(std::memory_order_relaxed));
+      print_seconds(out, total);
+      print_seconds(out, total / count);
+      print_seconds(out, overflow[i].longest_ns.load(std::memory_order_relaxed));
+      std::fprintf(out, "\n");
+    }
   }
   SymbolLookup symbols;
   for (const BarrierRow& row : barriers) {
