@@ -187,25 +187,23 @@ Armed arm_sleep_unless_over(BarrierObject* object, const BarrierConstants& const
 }
 
 // Switches this thread to deferred cancellation for its lifetime and back
-// to what it was, where an asynchronous cancellation inside a window would
-// do harm: an untracked window (no record entry) is a count raised in two
-// steps, and a cancellation between them would leave it raised for good
-// (every later munmap of the process would wait for it). pthread_barrier_wait
-// is no cancellation point, so a pending request acts only when asynchronous
-// cancellation is restored. A tracked window needs none of this: it is one
-// bit in the wait's entry, and the thread's exit (which a cancellation
-// always ends in) clears it (the records' exit hook); the two calls into
-// libc it saves are about 1.4 ns per wait. (A cancellation point in a signal
-// handler that interrupts the window still acts, as with glibc. The
-// unwinding runs no code of this library: a cleanup registered per window
-// would dangle once a C++ exception or setcontext left the frame, and a
-// destructor is not reached from an interrupted instruction.
-// pthread_exit itself is wrapped and closes it first.)
+// to what it was. An asynchronous cancellation inside a window would keep
+// the window open through the thread's cleanup handlers (only the thread's
+// exit closes it), so a cleanup handler that waits for another thread's
+// munmap of the barrier would deadlock with it (review: 5/5 runs hung
+// without this deferral); an untracked window could even stay counted for
+// good. pthread_barrier_wait is no cancellation point, so a pending request
+// acts only when asynchronous cancellation is restored, right after the
+// window. Two calls into libc per object-path wait: about 1 ns.
+// (A cancellation point in a signal handler that interrupts the window still
+// acts, as with glibc. The unwinding runs no code of this library: a cleanup
+// registered per window would dangle once a C++ exception or setcontext left
+// the frame, and a destructor is not reached from an interrupted
+// instruction. The window closes when the thread exits: the records' exit
+// hook. pthread_exit itself is wrapped and closes it first.)
 class AsyncCancellationDeferred {
  public:
-  explicit AsyncCancellationDeferred(bool needed) {
-    if (needed) pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, &previous_);
-  }
+  AsyncCancellationDeferred() { pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, &previous_); }
   ~AsyncCancellationDeferred() {
     if (previous_ != PTHREAD_CANCEL_DEFERRED) pthread_setcanceltype(previous_, nullptr);
   }
@@ -216,11 +214,6 @@ class AsyncCancellationDeferred {
   int previous_ = PTHREAD_CANCEL_DEFERRED;
 };
 
-// True if a window of `wait` would be untracked (see above).
-bool window_untracked(const TrackedWait* wait) {
-  return wait == nullptr || wait->entry() == nullptr;
-}
-
 // A sleeper of a robust barrier found a participant dead: break the round
 // unless it completed first, and wake every sleeper of the barrier. A round
 // whose arrivals are all in has a completer between its arrival and its
@@ -229,7 +222,7 @@ bool window_untracked(const TrackedWait* wait) {
 // slow), and set *full_round_seen_dead.
 Round break_round(BarrierObject* object, const BarrierConstants& constants, uint32_t round,
                   FutexScope scope, TrackedWait* wait, bool* full_round_seen_dead) {
-  AsyncCancellationDeferred no_cancellation_inside_the_window(window_untracked(wait));
+  AsyncCancellationDeferred no_cancellation_inside_the_window;
   // Rule 1 again: this sleeper is about to touch the object in user space.
   ExitWindow window(wait);
   // seq_cst: the window's bit is seen by any unmapper whose scan comes after
@@ -354,12 +347,11 @@ int wait_on_object(BarrierObject* object, const BarrierConstants& constants,
   if (robust) join_membership(constants.robust_semaphore);
   uint32_t round;
   {
-    // An asynchronous cancellation inside an untracked window could leave it
-    // open for good (see AsyncCancellationDeferred). Deferred until the
-    // window is closed (destructors run in reverse order); the window is
-    // bounded, and the sleep below is cancellable as before.
-    AsyncCancellationDeferred no_cancellation_inside_the_window(
-        window_untracked(record->tracked));
+    // An asynchronous cancellation inside the window could leave it open for
+    // good, and every later munmap in the process would wait for it. Defer it
+    // until the window is closed (destructors run in reverse order); the
+    // window is bounded, and the sleep below is cancellable as before.
+    AsyncCancellationDeferred no_cancellation_inside_the_window;
     ExitWindow window(record->tracked);  // rule 1: opened before the arrival
     // A broken barrier answers at once, without counting an arrival.
     // acquire: the broken bit's CAS published nothing we need, but a later
