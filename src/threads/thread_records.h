@@ -176,7 +176,13 @@ TrackedWait::TrackedWait(const void* barrier, uint32_t generation, const void* h
     return;
   }
   const uint32_t depth = record_->depth.load(std::memory_order_relaxed);
-  // The depth first: a signal handler that interrupts this thread from here
+  // The holder before the depth: a longjmp out of a handler that interrupts
+  // this thread once the depth counts this wait finds this wait's holder,
+  // not a stale one of an earlier wait at this depth (which could stop the
+  // abandoning walk and leave an outer window open: review, 8/8 hangs).
+  if (depth < kTrackedWaits) t_wait_holders[depth] = reinterpret_cast<uintptr_t>(holder);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  // Then the depth: a signal handler that interrupts this thread from here
   // on nests its wait one entry further and cannot overwrite ours. relaxed:
   // a reader that matters (init or destroy of this barrier) is ordered after
   // this wait's arrival, which comes after every store here; one that reads
@@ -191,6 +197,7 @@ TrackedWait::TrackedWait(const void* barrier, uint32_t generation, const void* h
   entry_->barrier.store(reinterpret_cast<uintptr_t>(barrier), std::memory_order_relaxed);
   entry_->generation.store(generation, std::memory_order_relaxed);
   entry_->round.store(kRoundNotArrived, std::memory_order_relaxed);
+  // Again: a handler nested before the depth's store used the same slot.
   t_wait_holders[depth] = reinterpret_cast<uintptr_t>(holder);
 }
 
