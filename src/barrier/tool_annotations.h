@@ -151,7 +151,16 @@ static_assert(kDrdRequestBase + 45 == 0x4472002dU, "DRD's tool base");
 struct SyncTag {
   uint64_t never_accessed;
 };
-inline constexpr size_t kSyncTagCount = 1024;
+inline constexpr size_t kSyncTagCount = 16384;
+// Round tags: each barrier hashes to a bucket of kRoundTags consecutive
+// tags, one per round modulo kRoundTags. A late leaver of round r receives
+// on r's tag while the others can have arrived in r+1 and sent on the tags
+// of r+1 and r+2 (r+2 cannot open before this leaver arrives in r+1), so
+// four tags keep the rounds apart; and a barrier that runs for ever still
+// touches only its own four (one tag per round number over the whole table,
+// as an earlier version had, gave every other barrier's departures the
+// history of a long-running one, which hid their races: review, 1 -> 0).
+inline constexpr size_t kRoundTags = 4;
 inline SyncTag g_sync_tags[kSyncTagCount];
 
 // Whether this process runs under a Valgrind tool, read once by the
@@ -160,18 +169,19 @@ inline SyncTag g_sync_tags[kSyncTagCount];
 inline bool g_under_valgrind = false;
 
 // The tag of round `round` of the barrier at `barrier`: consecutive rounds
-// of one barrier get different tags.
+// of one barrier get different tags, within the barrier's own bucket.
 inline void* round_tag_of(const void* barrier, uint32_t round) {
   const uint64_t mixed =
       static_cast<uint64_t>(reinterpret_cast<uintptr_t>(barrier) >> 3) * 0x9e3779b97f4a7c15ULL;
-  return &g_sync_tags[((mixed >> 54) + round) % kSyncTagCount];
+  const size_t bucket = (mixed >> 50) % (kSyncTagCount / kRoundTags);
+  return &g_sync_tags[bucket * kRoundTags + round % kRoundTags];
 }
 
 inline void* sync_tag_of(const void* barrier) {
-  // Fibonacci hashing of the 8-aligned address; the top 10 bits mix best.
+  // Fibonacci hashing of the 8-aligned address; the top bits mix best.
   const uint64_t mixed =
       static_cast<uint64_t>(reinterpret_cast<uintptr_t>(barrier) >> 3) * 0x9e3779b97f4a7c15ULL;
-  return &g_sync_tags[(mixed >> 54) % kSyncTagCount];
+  return &g_sync_tags[(mixed >> 50) % kSyncTagCount];
 }
 
 }  // namespace tool_detail

@@ -66,6 +66,48 @@ static int misuse_while_blocked(void (*misuse)(void)) {
   return 0;
 }
 
+static int unrelated_value;
+static pthread_barrier_t first_barrier, second_barrier;
+/* Orders the second thread's wait after the first thread's rounds in real
+ * time, so that every edge the first barrier announced exists before the
+ * second barrier's departure; a pipe, which the tools do not take for
+ * synchronisation: the race stays a race for them. */
+static int runner_done[2];
+
+static void *long_runner(void *unused)
+{
+    (void)unused;
+    unrelated_value = 1;
+    for (int r = 0; r < rounds; ++r) pthread_barrier_wait(&first_barrier);
+    if (write(runner_done[1], "x", 1) != 1) abort();
+    return NULL;
+}
+
+static void *one_waiter(void *unused)
+{
+    (void)unused;
+    char byte;
+    if (read(runner_done[0], &byte, 1) != 1) abort();
+    pthread_barrier_wait(&second_barrier);
+    printf("unrelated value: %d\n", unrelated_value);
+    return NULL;
+}
+
+static int unrelated_barriers(void)
+{
+    if (pipe(runner_done) != 0) return 1;
+    pthread_barrier_init(&first_barrier, NULL, 1);
+    pthread_barrier_init(&second_barrier, NULL, 1);
+    pthread_t first, second;
+    pthread_create(&first, NULL, long_runner, NULL);
+    pthread_create(&second, NULL, one_waiter, NULL);
+    pthread_join(first, NULL);
+    pthread_join(second, NULL);
+    pthread_barrier_destroy(&first_barrier);
+    pthread_barrier_destroy(&second_barrier);
+    return 0;
+}
+
 static void init_again(void) { (void)pthread_barrier_init(&barrier, NULL, 2); }
 static void destroy_now(void) { (void)pthread_barrier_destroy(&barrier); }
 
@@ -84,6 +126,7 @@ int main(int argc, char** argv) {
   fflush(stdout);
   if (strcmp(mode, "init-in-use") == 0) return misuse_while_blocked(init_again);
   if (strcmp(mode, "destroy-in-use") == 0) return misuse_while_blocked(destroy_now);
+  if (strcmp(mode, "unrelated-barriers") == 0) return unrelated_barriers();
   if (strcmp(mode, "wait-destroyed") == 0) {
     pthread_barrier_init(&barrier, NULL, 1);
     pthread_barrier_destroy(&barrier);
