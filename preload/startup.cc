@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "check_unmap_binding.h"
 #include "diagnostics/backtrace_writer.h"
 #include "contract/diagnostic_hooks.h"
 #include "diagnostics/diagnostics_internal.h"
@@ -58,6 +59,7 @@ __attribute__((constructor(101))) void start_barrier_shim() {
   // Registering can fail only for lack of memory, here at load time; the
   // child then keeps the parent's counts, as without the shim's fix.
   pthread_atfork(nullptr, nullptr, reset_unmap_lock_in_child);
+  bshim_preload::warn_if_unmap_calls_bypass_the_shim();
 }
 
 }  // namespace
