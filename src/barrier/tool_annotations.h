@@ -314,6 +314,34 @@ inline void announce_departure([[maybe_unused]] const BarrierObject* object,
 #endif
 }
 
+// For the lifetime of this object, DRD does not record this thread's loads:
+// a sleeper of the object path, whose futex waits and process_vm_readv make
+// the kernel read the barrier object on its behalf (Valgrind counts those
+// as the thread's loads) at a time when the program may legally have
+// released and overwritten that memory (its round completed: rule 2 of
+// wait_on_object.cc). The sleeper makes no access of the program's there.
+// (DRD reported the overwrite as conflicting with such a read, once in a
+// CI run of tools/drd/shared-munmap.)
+class KernelReadsUnrecorded {
+ public:
+  KernelReadsUnrecorded() {
+#if BSHIM_VALGRIND_ANNOTATIONS
+    if (tool_detail::g_under_valgrind) {
+      tool_detail::valgrind_request(VG_USERREQ__DRD_RECORD_LOADS, nullptr, 0);
+    }
+#endif
+  }
+  ~KernelReadsUnrecorded() {
+#if BSHIM_VALGRIND_ANNOTATIONS
+    if (tool_detail::g_under_valgrind) {
+      tool_detail::valgrind_request(VG_USERREQ__DRD_RECORD_LOADS, reinterpret_cast<void*>(1), 0);
+    }
+#endif
+  }
+  KernelReadsUnrecorded(const KernelReadsUnrecorded&) = delete;
+  KernelReadsUnrecorded& operator=(const KernelReadsUnrecorded&) = delete;
+};
+
 // The range holds only the shim's atomic words: not checked from now on.
 // (Helgrind checks it again once the memory is freed and allocated anew,
 // DRD once it is freed or unmapped; announce_user_memory does it at destroy.)
