@@ -42,19 +42,12 @@ static void *victim(void *unused)
 int main(void)
 {
     bh_start("setup", 60);
-    pthread_barrierattr_t attr;
-    pthread_barrierattr_init(&attr);
-    pthread_barrierattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
     srand(4711);
     const double started = bh_now();
     int trials = 0;
     for (; trials < kTrials && bh_now() - started < kSeconds; trials++) {
-        void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        if (page == MAP_FAILED)
-            bh_setup_error("mmap failed");
-        if (pthread_barrier_init(page, &attr, 1) != 0)
-            bh_setup_error("pthread_barrier_init failed");
-        atomic_store(&current_barrier, (pthread_barrier_t *)page);
+        pthread_barrier_t *page = count1_shared_barrier_page();
+        atomic_store(&current_barrier, page);
         atomic_store(&looping, 0);
         atomic_store(&in_cleanup, 0);
         atomic_store(&unmapped, 0);
@@ -62,8 +55,7 @@ int main(void)
         if (pthread_create(&thread, NULL, victim, NULL) != 0)
             bh_setup_error("pthread_create failed");
         await_value(&looping, 1, kStepLimitSeconds, "victim entering its waits");
-        for (volatile int spin = 0, until = rand() % 4000; spin < until; spin++) {
-        }
+        spin_a_random_while(4000);
         pthread_cancel(thread);
         await_value(&in_cleanup, 1, kStepLimitSeconds, "victim reaching its cleanup handler");
         bh_arm_alarm(5);

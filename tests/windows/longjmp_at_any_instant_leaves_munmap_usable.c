@@ -60,9 +60,6 @@ int main(void)
     sigemptyset(&action.sa_mask);
     if (sigaction(SIGUSR1, &action, NULL) != 0)
         bh_setup_error("sigaction failed");
-    pthread_barrierattr_t attr;
-    pthread_barrierattr_init(&attr);
-    pthread_barrierattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
     pthread_t thread;
     if (pthread_create(&thread, NULL, victim, NULL) != 0)
         bh_setup_error("pthread_create failed");
@@ -70,18 +67,13 @@ int main(void)
     const double started = bh_now();
     int trials = 0;
     for (; trials < kTrials && bh_now() - started < kSeconds; trials++) {
-        void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        if (page == MAP_FAILED)
-            bh_setup_error("mmap failed");
-        if (pthread_barrier_init(page, &attr, 1) != 0)
-            bh_setup_error("pthread_barrier_init failed");
-        atomic_store(&current_barrier, (pthread_barrier_t *)page);
+        pthread_barrier_t *page = count1_shared_barrier_page();
+        atomic_store(&current_barrier, page);
         atomic_store(&jumped, 0);
         atomic_store(&waiting, 0);
         atomic_store(&trial_ready, 1);
         await_value(&waiting, 1, kStepLimitSeconds, "victim entering its waits");
-        for (volatile int spin = 0, until = rand() % 4000; spin < until; spin++) {
-        }
+        spin_a_random_while(4000);
         pthread_kill(thread, SIGUSR1);
         await_value(&jumped, 1, kStepLimitSeconds, "victim jumping out of its wait");
         /* The victim is at its loop start, outside any wait: nothing may

@@ -50,6 +50,30 @@ static inline char *unrelated_page(void)
     return page;
 }
 
+/* A fresh MAP_SHARED page that holds a process-shared barrier of count 1:
+ * every wait on it is the object path's, with an exit window. */
+static inline pthread_barrier_t *count1_shared_barrier_page(void)
+{
+    void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (page == MAP_FAILED)
+        bh_setup_error("mmap failed");
+    pthread_barrierattr_t attr;
+    pthread_barrierattr_init(&attr);
+    pthread_barrierattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+    if (pthread_barrier_init(page, &attr, 1) != 0)
+        bh_setup_error("pthread_barrier_init failed");
+    pthread_barrierattr_destroy(&attr);
+    return page;
+}
+
+/* Busy-waits a random number of iterations below `bound`: so that whatever
+ * main does next lands at a random instant of a looping victim's wait. */
+static inline void spin_a_random_while(int bound)
+{
+    for (volatile int spin = 0, until = rand() % bound; spin < until; spin++) {
+    }
+}
+
 /* Unmaps `page` (HANG names `what` through the alarm if it never returns). */
 static inline void unmap_or_fail(void *page, size_t length, const char *what)
 {
