@@ -4,6 +4,4 @@
 
 namespace bshim_preload {
 void warn_if_unmap_calls_bypass_the_shim();
-// Calls of this thread that went through the shim's unmap wrappers.
-unsigned wrapped_unmap_calls_of_this_thread();
 }  // namespace bshim_preload

@@ -17,17 +17,11 @@
 
 #include "os/page_size.h"
 #include "real_functions.h"
-#include "check_unmap_binding.h"
 #include "unmap_lock/unmap_lock.h"
 
 #define BSHIM_EXPORT extern "C" __attribute__((visibility("default")))
 
 namespace {
-
-// Calls of this thread that went through the wrappers below: the load-time
-// check (check_unmap_binding.cc) calls whatever the program's calls bind to,
-// and sees here whether that reached the shim.
-__thread unsigned t_wrapped_calls __attribute__((tls_model("initial-exec")));
 
 // The bytes a call may unmap: [address, address + length) rounded out to
 // whole pages, as the kernel does; everything when the length is unknown.
@@ -49,7 +43,6 @@ Range pages_of(const void* address, size_t length) {
 // with the errno it set: releasing the lock may make futex calls of its own.
 template <typename Call>
 auto with_unmap_side_held(Range range, Call real_call) {
-  ++t_wrapped_calls;
   int saved_errno;
   decltype(real_call()) result;
   {
@@ -62,8 +55,6 @@ auto with_unmap_side_held(Range range, Call real_call) {
 }
 
 }  // namespace
-
-unsigned bshim_preload::wrapped_unmap_calls_of_this_thread() { return t_wrapped_calls; }
 
 BSHIM_EXPORT int munmap(void* addr, size_t length) noexcept {
   return with_unmap_side_held(pages_of(addr, length),

@@ -45,8 +45,7 @@ __attribute__((constructor(101))) void start_barrier_shim() {
   bshim_preload::check_jump_buffer_layout();
   bshim::prepare_thread_records();  // fork wipe, and freeing at thread exit
   bshim::prepare_unmap_lock();      // windows of an exiting thread close
-  // Before the diagnostics: its trial calls are not the program's.
-  bshim_preload::warn_if_unmap_calls_bypass_the_shim();
+  bshim_preload::warn_if_unmap_calls_bypass_the_shim();  // looks, calls nothing
   bshim::configure_wait_policy();  // calibrates spinning, reads BARRIER_SHIM_*
   bshim::configure_robust_mode();  // BARRIER_SHIM_ROBUST, BARRIER_SHIM_ROBUST_MS
   bshim::configure_diagnostics();  // BARRIER_SHIM_STATS, BARRIER_SHIM_WATCHDOG
