@@ -107,6 +107,11 @@ class TrackedWait {
  private:
   ThreadRecord* record_;
   WaitEntry* entry_;  // null when untracked
+  // The holder slot's value before this wait took it, put back when the
+  // wait ends: an outer wait whose constructor this one interrupted (a
+  // signal handler's wait, between the outer's holder and depth stores)
+  // finds its own holder there again.
+  uintptr_t saved_holder_ = 0;
 };
 
 // Waits in progress that have no entry (no record, or nested too deep).
@@ -180,7 +185,10 @@ TrackedWait::TrackedWait(const void* barrier, uint32_t generation, const void* h
   // this thread once the depth counts this wait finds this wait's holder,
   // not a stale one of an earlier wait at this depth (which could stop the
   // abandoning walk and leave an outer window open: review, 8/8 hangs).
-  if (depth < kTrackedWaits) t_wait_holders[depth] = reinterpret_cast<uintptr_t>(holder);
+  if (depth < kTrackedWaits) {
+    saved_holder_ = t_wait_holders[depth];
+    t_wait_holders[depth] = reinterpret_cast<uintptr_t>(holder);
+  }
   std::atomic_signal_fence(std::memory_order_seq_cst);
   // Then the depth: a signal handler that interrupts this thread from here
   // on nests its wait one entry further and cannot overwrite ours. relaxed:
@@ -219,6 +227,14 @@ TrackedWait::~TrackedWait() {
   // release: an unmapper whose scan sees the lower depth (acquire) skips the
   // entry, and so must see the window's close that came before.
   if (depth != 0) record_->depth.store(depth - 1, std::memory_order_release);
+  // After the depth no longer counts this wait (review 3: a handler's wait
+  // ending between an outer constructor's holder and depth stores left its
+  // own holder in the outer's slot, and a jump in the next instant dropped
+  // the live outer wait).
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  if (entry_ != nullptr && depth != 0 && depth <= kTrackedWaits) {
+    t_wait_holders[depth - 1] = saved_holder_;
+  }
 }
 
 template <typename Visit>
