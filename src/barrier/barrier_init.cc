@@ -143,7 +143,7 @@ int destroy(pthread_barrier_t* barrier) {
   // the state word, which keeps its broken bit: they answer EOWNERDEAD.
   if (is_robust(constants)) remove_membership(constants.robust_semaphore);
   // No waiter of this process reads the object any more: the program's again.
-  announce_user_memory(barrier, sizeof(*barrier));
+  announce_destroyed_barrier(object);
   return 0;
 }
 

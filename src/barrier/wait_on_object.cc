@@ -46,7 +46,6 @@
 #include "barrier/stuck_wait_watch.h"
 #include "unmap_lock/unmap_lock.h"
 #include "barrier/wait_paths.h"
-#include "barrier/tool_annotations.h"
 #include "barrier/wait_policy.h"
 
 namespace bshim {
@@ -267,9 +266,6 @@ int sleep_until_round_over(BarrierObject* object, const BarrierConstants& consta
   struct timespec deadline = next_deadline();
   Round seen = Round::kOpen;
   bool full_round_seen_dead = false;
-  // The kernel reads the object for this sleeper from here on (race
-  // detectors: tool_annotations.h).
-  KernelReadsUnrecorded kernel_reads;
   for (;;) {
     const int result = futex_wait_bitset_until(futex_word, sleeping_futex_value(round),
                                                wake_bit_for(round), scope, deadline);
