@@ -115,9 +115,8 @@ int initialise(pthread_barrier_t* barrier, const pthread_barrierattr_t* attr,
   return 0;
 }
 
-int destroy(pthread_barrier_t* barrier) {
-  BarrierConstants constants;
-  if (!load_live_barrier(barrier, &constants)) return EINVAL;
+// Destroys the live barrier whose constants are `constants`.
+int destroy_live(pthread_barrier_t* barrier, const BarrierConstants& constants) {
   BarrierObject* object = as_object(barrier);
   // acquire: pairs with the release of the last completed round, so the
   // arrivals we read are at least that round's reset.
@@ -161,11 +160,11 @@ int barrier_init(pthread_barrier_t* barrier, const pthread_barrierattr_t* attr,
 
 int barrier_destroy(pthread_barrier_t* barrier) {
   announce_destroy(barrier);
-  // The count, for the tools, in case the barrier lives on (EBUSY).
   BarrierConstants constants{};
-  const bool live = load_live_barrier(barrier, &constants);
-  const int result = destroy(barrier);
-  announce_destroy_done(barrier, result, live ? constants.count : 0);
+  const int result =
+      load_live_barrier(barrier, &constants) ? destroy_live(barrier, constants) : EINVAL;
+  // The count, for the tools, in case the barrier lives on (EBUSY).
+  announce_destroy_done(barrier, result, constants.count);
   return result;
 }
 

@@ -89,13 +89,4 @@ inline WakeSlot* owned_wake_slot(const pthread_barrier_t* barrier,
   return &slot;
 }
 
-// True while the object still holds the barrier these constants came from.
-// A poller that finds it overwritten or destroyed knows its round is over:
-// nobody may release a barrier's memory before its round completed.
-inline bool still_same_barrier(const BarrierObject* object,
-                               const BarrierConstants& constants) {
-  // relaxed: a hint to stop polling; a stale value only means one more poll.
-  return object->check.load(std::memory_order_relaxed) == expected_check(constants);
-}
-
 }  // namespace bshim

@@ -92,8 +92,8 @@ Round classify(const BarrierConstants& constants, uint32_t round, uint64_t state
 Round classify_in_window(const BarrierObject* object, const BarrierConstants& constants,
                          uint32_t round) {
   // acquire: a released round carries the writes of every participant,
-  // published by the completer's release. relaxed (check): a hint to stop
-  // polling, see still_same_barrier().
+  // published by the completer's release. relaxed (generation, check): a
+  // hint to stop polling; a stale value only means one more poll.
   const uint64_t state = object->state.load(std::memory_order_acquire);
   return classify(constants, round, state, object->generation.load(std::memory_order_relaxed),
                   object->check.load(std::memory_order_relaxed));
