@@ -73,12 +73,7 @@ static int participant_q(int index)
 int main(void)
 {
     bh_start("setup", 20);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = hold_waiter;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    sigaction(SIGUSR1, &sa, NULL);
+    pt_install_handler(SIGUSR1, hold_waiter, SA_RESTART);
     control = pt_map_shared(4096);
 
     for (trial = 0; trial < kTrials; trial++) {

@@ -168,14 +168,8 @@ static void *participant_thread(void *arg)
  * the calling thread is the first. */
 static void run_process(unsigned first)
 {
-    if (use_signal) {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = linger;
-        sigemptyset(&sa.sa_mask);
-        sa.sa_flags = SA_RESTART;
-        sigaction(SIGUSR1, &sa, NULL);
-    }
+    if (use_signal)
+        pt_install_handler(SIGUSR1, linger, SA_RESTART);
     for (unsigned t = 1; t < threads_per_process; t++)
         if (pthread_create(&thread_handles[first + t], NULL, participant_thread,
                            (void *)(uintptr_t)(first + t)) != 0)

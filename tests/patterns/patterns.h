@@ -138,6 +138,17 @@ static inline void pt_start_blocked_waiter(struct pt_waiter *w, pthread_barrier_
 static pid_t pt_watched_children[16];
 static int pt_watched_count;
 
+/* Installs `handler` for `sig` with `flags`, nothing blocked while it runs. */
+static inline void pt_install_handler(int sig, void (*handler)(int), int flags)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = flags;
+    sigaction(sig, &sa, NULL);
+}
+
 static inline void pt_on_sigchld(int sig)
 {
     (void)sig;
@@ -164,12 +175,7 @@ static inline void pt_watch_children(const pid_t *pids, int n)
     for (int i = 0; i < n && i < 16; i++)
         pt_watched_children[i] = pids[i];
     pt_watched_count = n < 16 ? n : 16;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = pt_on_sigchld;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
-    sigaction(SIGCHLD, &sa, NULL);
+    pt_install_handler(SIGCHLD, pt_on_sigchld, SA_RESTART | SA_NOCLDSTOP);
     pt_on_sigchld(SIGCHLD); /* a child that already ended */
 }
 
