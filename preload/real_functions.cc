@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdint>
 
 namespace bshim_preload {
 namespace {
@@ -91,6 +92,15 @@ void resolve_real_functions() {
   resolve(g_shmdt, "shmdt", dlsym(RTLD_DEFAULT, "shmdt"));
   for (int index = 0; index < 4; ++index) resolve_jump(index);
   resolve_thread_exit();
+}
+
+size_t glibc_cancelhandling_offset() {
+  // Three 32-bit words: the field's size in bits, its element count, its
+  // byte offset (glibc's nptl_db/structs.def, DB_STRUCT_FIELD).
+  const auto* descriptor = static_cast<const uint32_t*>(
+      dlvsym(RTLD_DEFAULT, "_thread_db_pthread_cancelhandling", "GLIBC_PRIVATE"));
+  if (descriptor == nullptr || descriptor[0] != 32 || descriptor[1] != 1) return 0;
+  return descriptor[2];
 }
 
 void call_real_pthread_exit(void* value) {

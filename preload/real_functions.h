@@ -33,4 +33,10 @@ enum class JumpKind { kLongjmp, kUnderscoreLongjmp, kSiglongjmp, kLongjmpChk };
 // Load time: can the wrappers read the stack pointer a jmp_buf restores?
 void check_jump_buffer_layout();
 
+// Load time: the byte offset of `cancelhandling` in glibc's struct pthread,
+// from the descriptor libc exports for libthread_db
+// (_thread_db_pthread_cancelhandling, GLIBC_PRIVATE: bits, count, offset);
+// 0 when libc has none of the expected shape (src/os/cancel_type.h).
+size_t glibc_cancelhandling_offset();
+
 }  // namespace bshim_preload

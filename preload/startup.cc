@@ -9,6 +9,7 @@
 #include "contract/diagnostic_hooks.h"
 #include "diagnostics/diagnostics_internal.h"
 #include "load_unwinder.h"
+#include "os/cancel_type.h"
 #include "real_functions.h"
 #include "robust/robust_membership.h"
 #include "barrier/tool_annotations.h"
@@ -43,6 +44,8 @@ void write_profile_at_exit() { bshim::profile_write_report(); }
 __attribute__((constructor(101))) void start_barrier_shim() {
   bshim_preload::resolve_real_functions();
   bshim_preload::check_jump_buffer_layout();
+  // Reads the cancellation type without libc calls (os/cancel_type.h).
+  bshim::prepare_cancel_type_probe(bshim_preload::glibc_cancelhandling_offset());
   bshim::prepare_thread_records();  // fork wipe, and freeing at thread exit
   bshim::prepare_unmap_lock();      // windows of an exiting thread close
   bshim_preload::warn_if_unmap_calls_bypass_the_shim();  // looks, calls nothing

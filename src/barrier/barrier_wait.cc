@@ -33,18 +33,15 @@ __attribute__((always_inline)) inline int dispatch(pthread_barrier_t* barrier,
   return result;
 }
 
-__attribute__((always_inline)) inline int wait_on_live(pthread_barrier_t* barrier,
-                                                      const BarrierConstants& constants,
-                                                      const void* call_site) {
+// The wait with a diagnostic on: out of line, so that the plain wait's
+// frame holds nothing of it.
+__attribute__((noinline)) int wait_with_diagnostics(pthread_barrier_t* barrier,
+                                                    const BarrierConstants& constants,
+                                                    const void* call_site) {
+  const DiagnosticsConfig& diagnostics = diagnostics_config();
   WaitRecord record;
   record.barrier = barrier;
   announce_arrival(as_object(barrier));
-  const DiagnosticsConfig& diagnostics = diagnostics_config();
-  if (!any_diagnostic(diagnostics)) {
-    const int result = dispatch(barrier, constants, &record);
-    announce_departure(as_object(barrier), record.round, result);
-    return result;
-  }
   record.entered_ns = monotonic_ns();
   const int result = dispatch(barrier, constants, &record);
   announce_departure(as_object(barrier), record.round, result);
@@ -58,6 +55,20 @@ __attribute__((always_inline)) inline int wait_on_live(pthread_barrier_t* barrie
                          constants.count, process_shared, record.outcome, record.entered_ns,
                          returned_ns});
   }
+  return result;
+}
+
+__attribute__((always_inline)) inline int wait_on_live(pthread_barrier_t* barrier,
+                                                      const BarrierConstants& constants,
+                                                      const void* call_site) {
+  if (__builtin_expect(any_diagnostic(diagnostics_config()), 0)) {
+    return wait_with_diagnostics(barrier, constants, call_site);
+  }
+  WaitRecord record;
+  record.barrier = barrier;
+  announce_arrival(as_object(barrier));
+  const int result = dispatch(barrier, constants, &record);
+  announce_departure(as_object(barrier), record.round, result);
   return result;
 }
 

@@ -39,6 +39,7 @@
 #include "robust/break_round.h"
 #include "robust/broken_generations.h"
 #include "barrier/generation.h"
+#include "os/cancel_type.h"
 #include "os/cpu_relax.h"
 #include "os/futex.h"
 #include "os/read_without_fault.h"
@@ -194,7 +195,8 @@ Armed arm_sleep_unless_over(BarrierObject* object, const BarrierConstants& const
 // without this deferral); an untracked window could even stay counted for
 // good. pthread_barrier_wait is no cancellation point, so a pending request
 // acts only when asynchronous cancellation is restored, right after the
-// window. Two calls into libc per object-path wait: about 1 ns.
+// window. Two calls into libc (about 1.4 ns) only when the type may be
+// asynchronous; otherwise one load (os/cancel_type.h).
 // (A cancellation point in a signal handler that interrupts the window still
 // acts, as with glibc. The unwinding runs no code of this library: a cleanup
 // registered per window would dangle once a C++ exception or setcontext left
@@ -203,7 +205,13 @@ Armed arm_sleep_unless_over(BarrierObject* object, const BarrierConstants& const
 // hook. pthread_exit itself is wrapped and closes it first.)
 class AsyncCancellationDeferred {
  public:
-  AsyncCancellationDeferred() { pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, &previous_); }
+  AsyncCancellationDeferred() {
+    // Two libc calls only when the type may be asynchronous: one load
+    // otherwise (os/cancel_type.h; it sees glibc's own switches too).
+    if (maybe_asynchronously_cancellable()) {
+      pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, &previous_);
+    }
+  }
   ~AsyncCancellationDeferred() {
     if (previous_ != PTHREAD_CANCEL_DEFERRED) pthread_setcanceltype(previous_, nullptr);
   }
