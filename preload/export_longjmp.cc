@@ -58,6 +58,8 @@ namespace {
 
 void give_up_discarded_holds(const struct __jmp_buf_tag* env) {
   if (!g_stack_pointer_readable) return;
+  // The common jump: nothing held, nothing to give up, no system call.
+  if (!bshim::UnmapLock::this_thread_may_hold_anything()) return;
   // A handler on a signal stack: addresses there do not compare with the
   // thread's stack, so the core is told where that stack lies.
   // sigaltstack(2) is async-signal-safe.

@@ -300,6 +300,15 @@ void UnmapLock::close_windows_of_exiting_thread(ThreadRecord& record) {
   t_exit_depth = 0;
 }
 
+bool UnmapLock::this_thread_may_hold_anything() {
+  if (t_exit_depth != 0 || t_unmap_depth != 0) return true;
+  // A tracked window is a bit in an entry of a wait in progress; a wait
+  // without a record is untracked and holds its window through t_exit_depth.
+  // relaxed: only this thread (or a handler on it) writes its depth.
+  const ThreadRecord* record = this_thread_record_if_any();
+  return record != nullptr && record->depth.load(std::memory_order_relaxed) != 0;
+}
+
 void UnmapLock::abandon_holds_below(uintptr_t stack_pointer, uintptr_t altstack_begin,
                                     uintptr_t altstack_end) {
   const DiscardedFrames frames{stack_pointer, altstack_begin, altstack_end};

@@ -122,6 +122,11 @@ class UnmapLock {
   // a leak rather than a count released twice).
   void abandon_holds_below(uintptr_t stack_pointer, uintptr_t altstack_begin = 0,
                            uintptr_t altstack_end = 0);
+  // False when the calling thread holds nothing a jump could discard: no
+  // window or section of either side and no wait in progress. A few loads of
+  // its own thread-local state; async-signal-safe. (A jump with nothing to
+  // give up then needs no sigaltstack call.)
+  static bool this_thread_may_hold_anything();
   static constexpr int kTrackedHolds = 8;
 
   void reset_in_child_after_fork();
