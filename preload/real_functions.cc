@@ -1,6 +1,7 @@
 #include "real_functions.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -27,6 +28,14 @@ constinit std::atomic<ShmdtFn> g_shmdt{nullptr};
 constinit std::atomic<JumpFn> g_jumps[4] = {};
 using ThreadExitFn = void (*)(void*);
 constinit std::atomic<ThreadExitFn> g_pthread_exit{nullptr};
+using SetSchedParamFn = int (*)(pthread_t, int, const sched_param*);
+using SetSchedPrioFn = int (*)(pthread_t, int);
+using SchedSetSchedulerFn = int (*)(pid_t, int, const sched_param*);
+using SchedSetParamFn = int (*)(pid_t, const sched_param*);
+constinit std::atomic<SetSchedParamFn> g_pthread_setschedparam{nullptr};
+constinit std::atomic<SetSchedPrioFn> g_pthread_setschedprio{nullptr};
+constinit std::atomic<SchedSetSchedulerFn> g_sched_setscheduler{nullptr};
+constinit std::atomic<SchedSetParamFn> g_sched_setparam{nullptr};
 
 struct JumpSymbol {
   const char* name;
@@ -92,6 +101,49 @@ void resolve_real_functions() {
   resolve(g_shmdt, "shmdt", dlsym(RTLD_DEFAULT, "shmdt"));
   for (int index = 0; index < 4; ++index) resolve_jump(index);
   resolve_thread_exit();
+  resolve(g_pthread_setschedparam, "pthread_setschedparam",
+          dlsym(RTLD_DEFAULT, "pthread_setschedparam"));
+  resolve(g_pthread_setschedprio, "pthread_setschedprio",
+          dlsym(RTLD_DEFAULT, "pthread_setschedprio"));
+  resolve(g_sched_setscheduler, "sched_setscheduler", dlsym(RTLD_DEFAULT, "sched_setscheduler"));
+  resolve(g_sched_setparam, "sched_setparam", dlsym(RTLD_DEFAULT, "sched_setparam"));
+}
+
+namespace {
+// A pthread_* scheduling call before the constructor ran: look it up now.
+template <typename Fn>
+Fn resolved_now(std::atomic<Fn>& slot, const char* name) {
+  Fn real = slot.load(std::memory_order_relaxed);
+  if (real == nullptr) {
+    resolve(slot, name, dlsym(RTLD_DEFAULT, name));
+    real = slot.load(std::memory_order_relaxed);
+  }
+  return real;
+}
+}  // namespace
+
+int call_real_pthread_setschedparam(pthread_t thread, int policy, const sched_param* param) {
+  SetSchedParamFn real = resolved_now(g_pthread_setschedparam, "pthread_setschedparam");
+  return real != nullptr ? real(thread, policy, param) : ENOSYS;
+}
+
+int call_real_pthread_setschedprio(pthread_t thread, int priority) {
+  SetSchedPrioFn real = resolved_now(g_pthread_setschedprio, "pthread_setschedprio");
+  return real != nullptr ? real(thread, priority) : ENOSYS;
+}
+
+int call_real_sched_setscheduler(pid_t pid, int policy, const sched_param* param) {
+  if (SchedSetSchedulerFn real = g_sched_setscheduler.load(std::memory_order_relaxed)) {
+    return real(pid, policy, param);
+  }
+  return static_cast<int>(syscall(SYS_sched_setscheduler, pid, policy, param));
+}
+
+int call_real_sched_setparam(pid_t pid, const sched_param* param) {
+  if (SchedSetParamFn real = g_sched_setparam.load(std::memory_order_relaxed)) {
+    return real(pid, param);
+  }
+  return static_cast<int>(syscall(SYS_sched_setparam, pid, param));
 }
 
 size_t glibc_cancelhandling_offset() {

@@ -1,4 +1,5 @@
-// The real munmap, mmap, mremap, shmdt, the longjmp family and pthread_exit,
+// The real munmap, mmap, mremap, shmdt, the longjmp family, pthread_exit and
+// the scheduling calls,
 // behind the wrappers.
 //
 // resolve_real_functions() looks them up once, from the library constructor,
@@ -9,6 +10,8 @@
 // before the constructor resolved it looks it up then, once.)
 #pragma once
 
+#include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <sys/types.h>
 
@@ -29,6 +32,14 @@ enum class JumpKind { kLongjmp, kUnderscoreLongjmp, kSiglongjmp, kLongjmpChk };
 [[noreturn]] void call_real_jump(JumpKind kind, struct __jmp_buf_tag* env, int value);
 
 [[noreturn]] void call_real_pthread_exit(void* value);
+
+// The scheduling calls (export_scheduling.cc). Before the constructor
+// resolved them, the sched_* ones make the system call; the pthread_* ones
+// look libc's up then, once.
+int call_real_pthread_setschedparam(pthread_t thread, int policy, const sched_param* param);
+int call_real_pthread_setschedprio(pthread_t thread, int priority);
+int call_real_sched_setscheduler(pid_t pid, int policy, const sched_param* param);
+int call_real_sched_setparam(pid_t pid, const sched_param* param);
 
 // Load time: can the wrappers read the stack pointer a jmp_buf restores?
 void check_jump_buffer_layout();

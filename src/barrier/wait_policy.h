@@ -26,6 +26,8 @@
 
 #include <cstdint>
 
+#include "os/realtime_policy.h"
+
 namespace bshim {
 
 struct WaitPolicy {
@@ -69,10 +71,15 @@ uint32_t next_spin_budget(uint32_t budget, uint32_t spun, bool satisfied_by_spin
 // How many sched_yield() calls come before sleeping. When all participants
 // can run at once and the spin budget has shrunk to its minimum, recent rounds
 // all ended in sleep (one participant is slow): yielding would only burn CPU,
-// so the waiter sleeps at once. Otherwise the adaptive yield budget.
+// so the waiter sleeps at once. A real-time waiter sleeps at once too: its
+// yield lets only threads of its own priority run, so a participant of lower
+// priority on its CPU would wait for the yields to end (os/realtime_policy.h;
+// participants of equal real-time priority then meet through the futex).
+// Otherwise the adaptive yield budget.
 inline uint32_t yields_before_sleeping(bool spins, uint32_t spin_budget, uint32_t yield_budget) {
   const WaitPolicy& policy = wait_policy();
   if (spins && spin_budget <= policy.min_spin_iterations) return 0;
+  if (yield_budget != 0 && calling_thread_is_realtime()) return 0;
   return yield_budget;
 }
 
