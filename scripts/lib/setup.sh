@@ -20,9 +20,10 @@ BSHIM_LIB="$BSHIM_BUILD/preload/libbarrier-shim.so"
 # with -Dtests=disabled or auto): the library, the command, the demo.
 BSHIM_RUN_PACKAGES=(meson ninja-build g++ pkg-config libunwind-dev)
 # What the test suite and the benchmarks add: GoogleTest, the tools the tests
-# run the shim under or beside, the man page checks, the plots.
+# run the shim under or beside, the man page checks, the plots, and the
+# Debian package test (tests/package).
 BSHIM_TEST_PACKAGES=(libgtest-dev libgmock-dev valgrind spin groff-base man-db
-  libjemalloc2 libtcmalloc-minimal4 gnuplot-nox)
+  libjemalloc2 libtcmalloc-minimal4 gnuplot-nox dpkg-dev debhelper lintian)
 BSHIM_PACKAGES=("${BSHIM_RUN_PACKAGES[@]}" "${BSHIM_TEST_PACKAGES[@]}")
 
 # The ninja targets that running needs: the library and the demo program.

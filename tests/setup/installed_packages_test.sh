@@ -55,7 +55,7 @@ has_all() { local list=$1 p; shift; for p; do grep -qx -- "$p" <<<"$list" || ret
 has_none() { local list=$1 p; shift; for p; do ! grep -qx -- "$p" <<<"$list" || return 1; done; }
 
 build_and_run=(meson ninja-build g++ pkg-config libunwind-dev)
-test_tools=(libgtest-dev libgmock-dev valgrind spin gnuplot-nox)
+test_tools=(libgtest-dev libgmock-dev valgrind spin gnuplot-nox dpkg-dev debhelper lintian)
 
 run_command=$(requested "$work/tree/scripts/barrier-shim" true)
 if has_all "$run_command" "${build_and_run[@]}"; then
