@@ -19,7 +19,7 @@ cp "$script" "$work/scripts/barrier-shim"
 cat >"$work/scripts/lib/setup.sh" <<'EOF'
 # Test stand-in: the script got past its option checks.
 bshim_log() { printf 'barrier-shim: %s\n' "$*" >&2; }
-bshim_setup() { bshim_log "stand-in setup: the options were accepted"; return 1; }
+bshim_setup_to_run() { bshim_log "stand-in setup: the options were accepted"; return 1; }
 EOF
 marker=$work/program-ran
 

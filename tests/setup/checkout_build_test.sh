@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# scripts/barrier-shim run from a checkout builds what it needs, once. Copies
+# this source tree (without its build directories) into a temporary
+# directory and runs the copy's scripts/barrier-shim there, as mpirun or srun
+# do from a checkout. One PASS/FAIL line per behaviour; exits 1 if any failed.
+#   checkout_build_test.sh SOURCE_ROOT PRINT_BARRIER_PROVIDER
+#
+# The first launch configures and builds the copy's build/: the library and
+# the demo program only, about 10 s of CPU. Then a core source file is
+# touched and four launches start at once: one rebuilds the library (a
+# compile and the link, a few seconds), the other three wait for it.
+set -u
+source_root=$(readlink -f -- "$1")
+provider_program=$(readlink -f -- "$2")  # meson passes it relative to the build dir
+failures=0
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/barrier-shim-checkout.XXXXXX") || exit 1
+work=$(readlink -f -- "$work")
+trap 'rm -rf "$work"' EXIT
+checkout=$work/checkout
+"$(dirname -- "$0")/copy_source_tree.sh" "$source_root" "$checkout" || exit 1
+command=$checkout/scripts/barrier-shim
+library=$checkout/build/preload/libbarrier-shim.so
+for variable in $(compgen -v BARRIER_SHIM_); do unset "$variable"; done
+unset LD_PRELOAD
+
+pass() { echo "PASS: $1"; }
+fail() {  # fail NAME DETAIL...
+  echo "FAIL: $1"
+  shift
+  printf '    %s\n' "$@"
+  failures=$((failures + 1))
+}
+
+# launch NAME: runs print_barrier_provider through the copy's command, with
+# its stdout in $work/NAME.out, stderr in $work/NAME.err, exit status in
+# $work/NAME.status. At most 240 s: a build on a loaded 2-core machine.
+launch() {
+  local name=$1
+  (cd "$work" && timeout -s KILL 240 nice "$command" "$provider_program" \
+     >"$work/$name.out" 2>"$work/$name.err")
+  echo $? >"$work/$name.status"
+}
+# ran_under_the_shim NAME: the launch exited 0 and its program's barrier
+# came from the copy's library.
+ran_under_the_shim() {
+  [ "$(cat "$work/$1.status")" = 0 ] &&
+    [ "$(sed -n 's/^provider: //p' "$work/$1.out" | xargs -r readlink -f --)" = "$library" ] &&
+    grep -qx 'round: serial' "$work/$1.out"
+}
+show() {  # the launch's status and output, for a FAIL line
+  printf 'launch %s: exit status %s\n' "$1" "$(cat "$work/$1.status")"
+  sed 's/^/  stdout: /' "$work/$1.out"
+  sed 's/^/  stderr: /' "$work/$1.err" | tail -n 6
+}
+
+# --- the first launch: builds the library and the demo, and says so -------
+launch first
+if ran_under_the_shim first; then
+  pass "the first launch from a fresh checkout builds the library and runs the program under it"
+else
+  fail "the first launch from a fresh checkout builds the library and runs the program under it" \
+    "$(show first)"
+  exit 1
+fi
+if [ "$(cat "$work/first.err")" = "barrier-shim: building the library (first run) ..." ]; then
+  pass "the first launch says, in one line, that it is building the library"
+else
+  fail "the first launch says, in one line, that it is building the library" "$(show first)"
+fi
+if [ -x "$checkout/build/tests/progs/legacy_demo" ] &&
+   [ ! -e "$checkout/build/tests/progs/release_race" ] &&
+   [ ! -e "$checkout/build/tests/unit/unit-tests" ] &&
+   ! ninja -C "$checkout/build" -n 2>&1 | grep -q '^ninja: no work to do'; then
+  pass "the first launch builds the library and the demo, not the tests or the benchmarks"
+else
+  fail "the first launch builds the library and the demo, not the tests or the benchmarks" \
+    "legacy_demo: $([ -x "$checkout/build/tests/progs/legacy_demo" ] && echo built || echo missing)" \
+    "release_race: $([ -e "$checkout/build/tests/progs/release_race" ] && echo built || echo not built)" \
+    "unit-tests: $([ -e "$checkout/build/tests/unit/unit-tests" ] && echo built || echo not built)" \
+    "ninja -n (everything): $(ninja -C "$checkout/build" -n 2>&1 | tail -n 1)"
+fi
+
+launch second
+if ran_under_the_shim second && [ ! -s "$work/second.err" ]; then
+  pass "a launch with nothing stale runs the program and prints nothing of its own"
+else
+  fail "a launch with nothing stale runs the program and prints nothing of its own" "$(show second)"
+fi
+
+# --- four launches at once on a stale build: one build, four runs ---------
+touch "$checkout/src/barrier/barrier_wait.cc"
+for n in 1 2 3 4; do launch "parallel$n" & done
+wait
+succeeded=0 details=()
+for n in 1 2 3 4; do
+  if ran_under_the_shim "parallel$n"; then succeeded=$((succeeded + 1)); fi
+  details+=("$(show "parallel$n")")
+done
+if [ "$succeeded" -eq 4 ]; then
+  pass "four launches at once on a stale build all run the program under the rebuilt library"
+else
+  fail "four launches at once on a stale build all run the program under the rebuilt library" \
+    "$succeeded of 4 succeeded" "${details[@]}"
+fi
+rebuilt=$(cat "$work"/parallel*.err | grep -c '^barrier-shim: rebuilding the library')
+if [ "$rebuilt" -eq 1 ]; then
+  pass "of four launches at once on a stale build, one rebuilds and the others wait for it"
+else
+  fail "of four launches at once on a stale build, one rebuilds and the others wait for it" \
+    "$rebuilt said they were rebuilding"
+fi
+
+exit $((failures > 0))
