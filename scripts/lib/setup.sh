@@ -9,6 +9,7 @@ BSHIM_LIB="$BSHIM_BUILD/preload/libbarrier-shim.so"
 # The Debian packages the build and the test suite need.
 BSHIM_PACKAGES=(meson ninja-build g++ pkg-config libgtest-dev libgmock-dev libunwind-dev
   valgrind spin groff-base man-db libjemalloc2 libtcmalloc-minimal4 gnuplot-nox)
+BSHIM_PACKAGES+=(gcc-multilib musl-tools)  # tests/install: 32-bit and musl programs for --explain and the run's refusals
 
 bshim_log() { printf 'barrier-shim: %s\n' "$*" >&2; }
 
