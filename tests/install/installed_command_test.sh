@@ -149,6 +149,16 @@ else
   fail "with no program, the installed command exits 2 and says why" "exit status $status, output:" "$output"
 fi
 
+project_version=$(meson introspect --projectinfo "$source_root/meson.build" 2>/dev/null |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["version"])')
+output=$(cd "$elsewhere" && "$command" --version 2>&1)
+if [ -n "$project_version" ] && [ "$output" = "barrier-shim $project_version" ]; then
+  pass "the installed command's --version prints meson.build's version ($project_version)"
+else
+  fail "the installed command's --version prints meson.build's version" \
+    "meson.build: ${project_version:-(none)}; --version: $output"
+fi
+
 # --- the options set the library's variables for the program ---------------
 # expect_variables NAME EXPECTED OPTION...: EXPECTED is the program's
 # BARRIER_SHIM_* variables, sorted, one per line.

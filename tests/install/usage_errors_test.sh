@@ -82,6 +82,7 @@ expect_usage_error "--robust-ms takes its value after '=': --robust-ms=250, not 
 # Options without a value take none.
 expect_usage_error "--explain takes no value: --explain=true" --explain=true
 expect_usage_error "--force takes no value: --force=yes" --force=yes "${run_program[@]}"
+expect_usage_error "--version takes no value: --version=1" --version=1
 expect_usage_error "--help takes no value: --help=all" --help=all
 
 exit $((failures > 0))
