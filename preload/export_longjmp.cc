@@ -12,6 +12,11 @@
 // guard, rotate left 17 bits on x86-64), so reading it is platform glue, and
 // it lives here, checked once at load time against a setjmp of our own; on
 // any other platform, or if the check fails, the wrapper only forwards.
+//
+// This file defines longjmp and __longjmp_chk themselves: with
+// _FORTIFY_SOURCE (Debian's and Ubuntu's default build flags), <setjmp.h>
+// would rename longjmp to __longjmp_chk and the two definitions would clash.
+#undef _FORTIFY_SOURCE
 #include <setjmp.h>
 #include <signal.h>
 

@@ -23,7 +23,8 @@ BSHIM_RUN_PACKAGES=(meson ninja-build g++ pkg-config libunwind-dev)
 # run the shim under or beside, the man page checks, the plots, and the
 # Debian package test (tests/package).
 BSHIM_TEST_PACKAGES=(libgtest-dev libgmock-dev valgrind spin groff-base man-db
-  libjemalloc2 libtcmalloc-minimal4 gnuplot-nox dpkg-dev debhelper lintian)
+  libjemalloc2 libtcmalloc-minimal4 gnuplot-nox dpkg-dev debhelper lintian
+  gcc-multilib musl-tools)  # 32-bit and musl programs: --explain and the run's refusals
 BSHIM_PACKAGES=("${BSHIM_RUN_PACKAGES[@]}" "${BSHIM_TEST_PACKAGES[@]}")
 
 # The ninja targets that running needs: the library and the demo program.

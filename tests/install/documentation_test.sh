@@ -15,7 +15,7 @@ failures=0
 
 command -v groff >/dev/null || { echo "SKIP: groff is not installed (Debian: groff-base)"; exit 77; }
 
-specified_options=(-h --help --explain --watchdog --stats --profile --robust --robust-ms --)
+specified_options=(-h --help --version --explain --force --watchdog --stats --profile --robust --robust-ms --)
 specified_variables=(BARRIER_SHIM_SPIN_NS BARRIER_SHIM_SPIN_MIN_NS BARRIER_SHIM_SPIN_MAX_NS
   BARRIER_SHIM_YIELDS BARRIER_SHIM_WATCHDOG BARRIER_SHIM_STATS BARRIER_SHIM_PROFILE BARRIER_SHIM_ROBUST
   BARRIER_SHIM_ROBUST_MS LD_PRELOAD)

@@ -149,6 +149,16 @@ else
   fail "with no program, the installed command exits 2 and says why" "exit status $status, output:" "$output"
 fi
 
+project_version=$(meson introspect --projectinfo "$source_root/meson.build" 2>/dev/null |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["version"])')
+output=$(cd "$elsewhere" && "$command" --version 2>&1)
+if [ -n "$project_version" ] && [ "$output" = "barrier-shim $project_version" ]; then
+  pass "the installed command's --version prints meson.build's version ($project_version)"
+else
+  fail "the installed command's --version prints meson.build's version" \
+    "meson.build: ${project_version:-(none)}; --version: $output"
+fi
+
 # --- the options set the library's variables for the program ---------------
 # expect_variables NAME EXPECTED OPTION...: EXPECTED is the program's
 # BARRIER_SHIM_* variables, sorted, one per line.
@@ -163,21 +173,20 @@ expect_variables "no option sets no variable" ""
 expect_variables "--stats sets BARRIER_SHIM_STATS=1" "BARRIER_SHIM_STATS=1" --stats
 expect_variables "--stats=PATH sets BARRIER_SHIM_STATS to PATH made absolute" \
   "BARRIER_SHIM_STATS=$elsewhere/table.txt" --stats=table.txt
-expect_variables "--watchdog SECONDS sets BARRIER_SHIM_WATCHDOG" "BARRIER_SHIM_WATCHDOG=7" --watchdog 7
 expect_variables "--watchdog=SECONDS sets BARRIER_SHIM_WATCHDOG" "BARRIER_SHIM_WATCHDOG=7" --watchdog=7
-expect_variables "--watchdog takes decimals" "BARRIER_SHIM_WATCHDOG=0.5" --watchdog 0.5
+expect_variables "--watchdog takes decimals" "BARRIER_SHIM_WATCHDOG=0.5" --watchdog=0.5
 expect_variables "--robust sets BARRIER_SHIM_ROBUST=1" "BARRIER_SHIM_ROBUST=1" --robust
-expect_variables "--robust-ms MS sets BARRIER_SHIM_ROBUST_MS and implies --robust" \
-  "$(printf '%s\n' BARRIER_SHIM_ROBUST=1 BARRIER_SHIM_ROBUST_MS=250)" --robust-ms 250
+expect_variables "--robust-ms=MS sets BARRIER_SHIM_ROBUST_MS and implies --robust" \
+  "$(printf '%s\n' BARRIER_SHIM_ROBUST=1 BARRIER_SHIM_ROBUST_MS=250)" --robust-ms=250
 expect_variables "options combine" \
   "$(printf '%s\n' BARRIER_SHIM_ROBUST=1 BARRIER_SHIM_STATS=1 BARRIER_SHIM_WATCHDOG=30)" \
-  --watchdog 30 --stats --robust
+  --watchdog=30 --stats --robust
 
 # The library takes every watchdog value the command lets through: at the
 # edges of the command's range it writes no warning about the variable.
 for seconds in 0.5 .5 5. 0.000000001 1000000000; do
-  name="the library accepts --watchdog $seconds"
-  output=$(cd "$elsewhere" && "$command" --watchdog "$seconds" true 2>&1)
+  name="the library accepts --watchdog=$seconds"
+  output=$(cd "$elsewhere" && "$command" --watchdog="$seconds" true 2>&1)
   status=$?
   if [ "$status" -eq 0 ] && ! grep -q BARRIER_SHIM_WATCHDOG <<<"$output"; then pass "$name"
   else fail "$name" "exit status $status, output:" "$output"; fi

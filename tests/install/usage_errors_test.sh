@@ -50,21 +50,21 @@ expect_usage_error() {
 
 run_program=(touch "$marker")
 expect_usage_error "--watchdog needs a number of seconds above 0 and at most 1000000000 (like 30 or 0.5), not '0'" \
-  --watchdog 0 "${run_program[@]}"
-expect_usage_error "not 'abc'" --watchdog abc "${run_program[@]}"
-expect_usage_error "not '0.000'" --watchdog 0.000 "${run_program[@]}"
-expect_usage_error "not '0.0000000001'" --watchdog 0.0000000001 "${run_program[@]}"
-expect_usage_error "not '1000000001'" --watchdog 1000000001 "${run_program[@]}"
-expect_usage_error "not '1e3'" --watchdog 1e3 "${run_program[@]}"
-expect_usage_error "not '-3'" --watchdog -3 "${run_program[@]}"
+  --watchdog=0 "${run_program[@]}"
+expect_usage_error "not 'abc'" --watchdog=abc "${run_program[@]}"
+expect_usage_error "not '0.000'" --watchdog=0.000 "${run_program[@]}"
+expect_usage_error "not '0.0000000001'" --watchdog=0.0000000001 "${run_program[@]}"
+expect_usage_error "not '1000000001'" --watchdog=1000000001 "${run_program[@]}"
+expect_usage_error "not '1e3'" --watchdog=1e3 "${run_program[@]}"
+expect_usage_error "not '-3'" --watchdog=-3 "${run_program[@]}"
 expect_usage_error "not ''" --watchdog= "${run_program[@]}"
-expect_usage_error "--watchdog needs a value" --watchdog
+expect_usage_error "--watchdog needs a value, after '=': --watchdog=SECONDS" --watchdog
 expect_usage_error "--robust-ms needs a whole number of milliseconds from 1 to 3600000, not '-1'" \
-  --robust-ms -1 "${run_program[@]}"
+  --robust-ms=-1 "${run_program[@]}"
 expect_usage_error "not '0'" --robust-ms=0 "${run_program[@]}"
-expect_usage_error "not '3600001'" --robust-ms 3600001 "${run_program[@]}"
-expect_usage_error "not '2.5'" --robust-ms 2.5 "${run_program[@]}"
-expect_usage_error "--robust-ms needs a value" --robust-ms
+expect_usage_error "not '3600001'" --robust-ms=3600001 "${run_program[@]}"
+expect_usage_error "not '2.5'" --robust-ms=2.5 "${run_program[@]}"
+expect_usage_error "--robust-ms needs a value, after '=': --robust-ms=MS" --robust-ms
 expect_usage_error "--stats= needs a path" --stats= "${run_program[@]}"
 expect_usage_error "--robust takes no value" --robust=1 "${run_program[@]}"
 expect_usage_error "unknown option: --bogus" --bogus "${run_program[@]}"
@@ -72,6 +72,17 @@ expect_usage_error "unknown option: -x" -x "${run_program[@]}"
 expect_usage_error "unknown option: --bogus" --bogus=1 "${run_program[@]}"
 expect_usage_error "--explain needs a program" --explain
 # A bad option after good ones is still caught before anything runs.
-expect_usage_error "not 'soon'" --stats --robust --watchdog soon "${run_program[@]}"
+expect_usage_error "not 'soon'" --stats --robust --watchdog=soon "${run_program[@]}"
+# Every value follows its option after '=': a value given as the next
+# argument is refused, and the message shows the form to use.
+expect_usage_error "--watchdog takes its value after '=': --watchdog=30, not --watchdog 30" \
+  --watchdog 30 "${run_program[@]}"
+expect_usage_error "--robust-ms takes its value after '=': --robust-ms=250, not --robust-ms 250" \
+  --robust-ms 250 "${run_program[@]}"
+# Options without a value take none.
+expect_usage_error "--explain takes no value: --explain=true" --explain=true
+expect_usage_error "--force takes no value: --force=yes" --force=yes "${run_program[@]}"
+expect_usage_error "--version takes no value: --version=1" --version=1
+expect_usage_error "--help takes no value: --help=all" --help=all
 
 exit $((failures > 0))
