@@ -7,7 +7,7 @@ BENCH_SCENARIOS=(private-threads pshared-threads pshared-processes skewed-thread
 
 # In table order. glibc and shim are the same program, with and without
 # LD_PRELOAD; they stay next to each other so that their trials interleave.
-BENCH_IMPLEMENTATIONS=(glibc shim musl std::barrier libgomp spin)
+BENCH_IMPLEMENTATIONS=(glibc shim musl std::barrier libgomp spin dissemination tree)
 
 bench_program_of() {
   case "$1" in
@@ -16,6 +16,8 @@ bench_program_of() {
     std::barrier) echo bench-std-barrier ;;
     libgomp) echo bench-openmp ;;
     spin) echo bench-spin ;;
+    dissemination) echo bench-dissemination ;;
+    tree) echo bench-tree ;;
     *) return 1 ;;
   esac
 }
@@ -24,8 +26,8 @@ bench_program_of() {
 bench_supports() {
   case "$1" in
     glibc|shim|musl) return 0 ;;
-    # A spin barrier has no process-shared mode: that would repeat private-threads.
-    spin) [ "$2" != pshared-threads ] ;;
+    # Spin barriers have no process-shared mode: that would repeat private-threads.
+    spin|dissemination|tree) [ "$2" != pshared-threads ] ;;
     # Thread-only barriers with no process-shared mode.
     *) [ "$2" = private-threads ] || [ "$2" = skewed-threads ] ;;
   esac

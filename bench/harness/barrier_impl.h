@@ -27,8 +27,11 @@ struct barrier_impl {
   /* 0 or an errno value. */
   int (*init)(void *storage, unsigned count, bool process_shared);
   /* 1 for the serial waiter (when reports_serial), 0 for the others, a
-   * negative errno value on failure. */
-  int (*wait)(void *storage);
+   * negative errno value on failure. `index` is the member's own number,
+   * 0 to count - 1, the same in every round: barriers built on a fixed
+   * pattern of members (dissemination, trees) use it; a pthread barrier
+   * has no such number and ignores it. */
+  int (*wait)(void *storage, unsigned index);
   void (*destroy)(void *storage);
   /* Optional: runs body on count threads of the implementation's own team
    * and returns 0, or an errno value. NULL means plain pthreads. */

@@ -7,7 +7,7 @@
 #include "clock.h"
 
 int wait_or_die(const struct member_context *member, unsigned index) {
-  int result = member->impl->wait(run_barrier(member->state));
+  int result = member->impl->wait(run_barrier(member->state), index);
   if (result < 0) {
     fprintf(stderr, "member %u: barrier wait failed: %s\n", index, strerror(-result));
     _exit(3);

@@ -13,7 +13,8 @@ static int openmp_init(void *storage, unsigned count, bool process_shared) {
 }
 
 /* An orphaned barrier: it binds to the parallel region that calls it. */
-static int openmp_wait(void *storage) {
+static int openmp_wait(void *storage, unsigned index) {
+  (void)index;
   (void)storage;
 #pragma omp barrier
   return 0;

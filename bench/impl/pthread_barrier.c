@@ -18,7 +18,8 @@ static int pthread_init(void *storage, unsigned count, bool process_shared) {
   return error;
 }
 
-static int pthread_wait(void *storage) {
+static int pthread_wait(void *storage, unsigned index) {
+  (void)index;
   int result = pthread_barrier_wait(storage);
   if (result == PTHREAD_BARRIER_SERIAL_THREAD) return 1;
   return result == 0 ? 0 : -result;

@@ -9,7 +9,10 @@ static int spin_init(void *storage, unsigned count, bool process_shared) {
   return 0;
 }
 
-static int spin_wait(void *storage) { return spin_barrier_wait(storage); }
+static int spin_wait(void *storage, unsigned index) {
+  (void)index;
+  return spin_barrier_wait(storage);
+}
 
 static void spin_destroy(void *storage) { (void)storage; }
 

@@ -16,7 +16,7 @@ int std_init(void *storage, unsigned count, bool /*process_shared*/) {
   return 0;
 }
 
-int std_wait(void *storage) {
+int std_wait(void *storage, unsigned /*index*/) {
   static_cast<StdBarrier *>(storage)->arrive_and_wait();
   return 0;
 }

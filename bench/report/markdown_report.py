@@ -3,7 +3,8 @@ per scenario (rows: implementations, columns: thread counts)."""
 
 from durations import ratio, spread_cell
 
-IMPLEMENTATION_ORDER = ["glibc", "shim", "musl", "std::barrier", "libgomp", "spin"]
+IMPLEMENTATION_ORDER = ["glibc", "shim", "musl", "std::barrier", "libgomp", "spin", "dissemination",
+                        "tree"]
 
 SCENARIO_NOTES = {
     "private-threads": "private barrier, threads",
