@@ -60,8 +60,12 @@ __thread uint32_t t_yield_budget __attribute__((tls_model("initial-exec")));
 
 // First and longest interval between a sleeper's re-checks (rule 2). Short
 // enough that a sleeper stranded on reused memory notices within a second,
-// long enough that a thread blocked for hours costs nothing measurable.
-constexpr uint64_t kFirstRecheckNs = 1'000'000;       // 1 ms
+// long enough that a thread blocked for hours costs nothing measurable. The
+// first is longer than common rounds: each re-check is a wake-up and a read
+// through the kernel, and with 1 ms here a round about 1 ms long (one member
+// late) cost the sleepers one or two of them per round, 2.5 times glibc's
+// CPU per round (issue 16; doc/performance.md).
+constexpr uint64_t kFirstRecheckNs = 100'000'000;      // 100 ms
 constexpr uint64_t kLongestRecheckNs = 1'000'000'000;  // 1 s
 
 // Where a waiter's round stands. kGone: the memory is no longer mapped here.
@@ -265,7 +269,8 @@ int sleep_until_round_over(BarrierObject* object, const BarrierConstants& consta
       robust && robust_config().check_interval_ns < kLongestRecheckNs
           ? robust_config().check_interval_ns
           : kLongestRecheckNs;
-  uint64_t recheck_ns = kFirstRecheckNs;
+  // A robust bound below the first interval is the interval from the start.
+  uint64_t recheck_ns = kFirstRecheckNs < longest ? kFirstRecheckNs : longest;
   auto next_deadline = [&] {
     uint64_t sleep_ns = recheck_ns;
     if (watch.active() && watch.next_sleep_ns() < sleep_ns) sleep_ns = watch.next_sleep_ns();
@@ -286,6 +291,14 @@ int sleep_until_round_over(BarrierObject* object, const BarrierConstants& consta
       if (seen == Round::kOpen) seen = Round::kReleased;
       break;
     }
+    // A wake of a plain barrier: sleep again at once. If the round was
+    // released, the word moved on and the futex answers EAGAIN (above)
+    // without sleeping: the same answer as a read through the kernel, one
+    // cheaper system call instead of process_vm_readv (about 1 us per wake).
+    // A late wake of an earlier round finds the word unchanged and sleeps
+    // on; memory reused with the same word is for the timed re-checks below.
+    // A robust sleeper reads: a break sets a bit outside the futex word.
+    if (result == 0 && !robust) continue;
     seen = classify_without_fault(object, constants, round, scope);
     if (seen != Round::kOpen) break;
     if (result == ETIMEDOUT) {
