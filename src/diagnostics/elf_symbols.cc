@@ -143,10 +143,6 @@ bool find_in_image(const unsigned char* image, size_t image_size, uintptr_t targ
 // The main program's file, or empty until remember_main_program_path().
 constinit char g_main_program_path[PATH_MAX];
 
-const char* main_program_name() {
-  return g_main_program_path[0] != '\0' ? g_main_program_path : "/proc/self/exe";
-}
-
 struct ObjectPathQuery {
   uintptr_t address;
   TextBuffer* path;
@@ -169,7 +165,7 @@ int append_object_path(struct dl_phdr_info* info, size_t, void* data) {
   if (!contains) return 0;
   query->path->text(info->dlpi_name != nullptr && info->dlpi_name[0] != '\0'
                         ? info->dlpi_name
-                        : main_program_name());
+                        : main_program_path());
   query->load_base = info->dlpi_addr;
   query->found = true;
   return 1;
@@ -211,6 +207,10 @@ bool SymbolLookup::find(uintptr_t address, size_t longest_name, const char** nam
   // As the file's addresses.
   return find_in_image(image_, image_size_, address - load_base_, longest_name, name,
                        name_length, offset);
+}
+
+const char* main_program_path() {
+  return g_main_program_path[0] != '\0' ? g_main_program_path : "/proc/self/exe";
 }
 
 void remember_main_program_path() {

@@ -24,6 +24,8 @@ namespace bshim {
 // loader names "", so that reports can name it by its path. Load time, when
 // a diagnostic is on; until then the main program is "/proc/self/exe".
 void remember_main_program_path();
+// That path, or "/proc/self/exe" before it was remembered.
+const char* main_program_path();
 
 // The loaded object that contains `address`: appends its file's path to
 // `path` (cut where `path` is full) and sets *load_base to its load bias
