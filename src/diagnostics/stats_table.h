@@ -35,7 +35,9 @@ inline constexpr size_t kStatsPage = 4096;
 // orders one counter against another. A wait is counted, under exactly one
 // outcome, when it returns: there is no separate count of waits, which
 // are the sum of the outcomes (so they always add up).
-struct StatsRow {
+// Two cache lines: a row's counters do not share a line with another's, and
+// the wait finds a row with a shift (its stride is a power of two).
+struct alignas(64) StatsRow {
   std::atomic<uint64_t> barrier;
   std::atomic<uint64_t> rounds;   // waits that completed their round (the last arriver)
   std::atomic<uint64_t> spun;     // released while spinning
@@ -101,6 +103,7 @@ struct alignas(kStatsPage) StatsTable {
 };
 
 static_assert(sizeof(StatsTable) % kStatsPage == 0, "the table is whole pages");
+static_assert(sizeof(StatsRow) == 128, "a row is two cache lines");
 static_assert(std::atomic<uint64_t>::is_always_lock_free &&
                   std::atomic<uint32_t>::is_always_lock_free &&
                   std::atomic<uint8_t>::is_always_lock_free,

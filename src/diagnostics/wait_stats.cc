@@ -29,7 +29,8 @@ size_t home_row_of(uintptr_t address) {
 // The row of `address`, claiming a free one on first use; the "other
 // barriers" row when every row belongs to another barrier. Probes the whole
 // table at worst (a few hundred relaxed loads, and only with stats on).
-StatsRow& row_for(uintptr_t address) {
+// Inlined, as it was before init sites shared it: the wait pays no call.
+__attribute__((always_inline)) inline StatsRow& row_for(uintptr_t address) {
   StatsTable& table = g_stats_table;
   if (address == 0) return table.other_barriers;
   const size_t home = home_row_of(address);
