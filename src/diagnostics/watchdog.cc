@@ -71,32 +71,35 @@ __attribute__((noinline)) void append_init_site_line(TextBuffer& out, int fd,
                                                      const StuckWait& wait) {
   BarrierStatsSnapshot row{};
   if (!stats_row_of(wait.barrier, &row) || row.init_site == 0) return;
-  if (out.remaining() < 768) {  // keep the line whole
-    write_all(fd, out);
-    out.clear();
-  }
-  out.text(kPrefix).text("barrier ").hex(reinterpret_cast<uintptr_t>(wait.barrier), 16);
-  out.text(" was initialised at ");
+  FixedText<768> line;  // built apart, so that the report is flushed only if it must be
+  TextBuffer& out_line = line;  // (the report so far is `out`)
+  out_line.text(kPrefix).text("barrier ").hex(reinterpret_cast<uintptr_t>(wait.barrier), 16);
+  out_line.text(" was initialised at ");
   SymbolLookup symbols;
   const char* name = nullptr;
   size_t name_length = 0;
   uintptr_t offset = 0;
   // A return address: named by the call before it, as in the backtrace.
   if (symbols.find(row.init_site - 1, 256, &name, &name_length, &offset)) {
-    out.text(name, name_length).character('+').hex(offset + 1);
+    out_line.text(name, name_length).character('+').hex(offset + 1);
   } else {
-    out.text("??");
+    out_line.text("??");
   }
-  const size_t without_object = out.size();
+  const size_t without_object = out_line.size();
   uintptr_t load_base = 0;
-  out.text(" (");
-  if (append_object_of(row.init_site, out, &load_base)) {
-    out.character('+').hex(row.init_site - load_base).character(')');
+  out_line.text(" (");
+  if (append_object_of(row.init_site, out_line, &load_base)) {
+    out_line.character('+').hex(row.init_site - load_base).character(')');
   } else {
-    out.cut_back_to(without_object);
+    out_line.cut_back_to(without_object);
   }
-  if (row.sites_differ) out.text(" (the latest of several init sites)");
-  out.character('\n');
+  if (row.sites_differ) out_line.text(" (the latest of several init sites)");
+  out_line.character('\n');
+  if (out.remaining() < line.size()) {  // keep the line whole
+    write_all(fd, out);
+    out.clear();
+  }
+  out.text(line.data(), line.size());
 }
 
 void append_end_line(TextBuffer& out, uint64_t tid) {
@@ -109,7 +112,7 @@ __attribute__((noinline)) void write_full_report(int fd, const StuckWait& wait, 
                                                  uint64_t tid) {
   // Enough for the stuck line and a short stack in one write; deeper stacks
   // are written in several (append_backtrace flushes whole lines).
-  FixedText<1024> out;
+  FixedText<1536> out;
   append_stuck_line(out, wait, pid, tid);
   out.text(kPrefix).text("backtrace of tid ").decimal(tid).text(":\n");
   append_backtrace(out, fd);
