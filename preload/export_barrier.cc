@@ -12,7 +12,7 @@
 BSHIM_EXPORT int pthread_barrier_init(pthread_barrier_t* __restrict barrier,
                                       const pthread_barrierattr_t* __restrict attr,
                                       unsigned int count) noexcept {
-  return bshim::barrier_init(barrier, attr, count);
+  return bshim::barrier_init(barrier, attr, count, __builtin_return_address(0));
 }
 
 BSHIM_EXPORT int pthread_barrier_wait(pthread_barrier_t* barrier) noexcept {

@@ -10,6 +10,7 @@
 #include "diagnostics/diagnostics_internal.h"
 #include "load_unwinder.h"
 #include "os/cancel_type.h"
+#include "os/environment.h"
 #include "real_functions.h"
 #include "robust/robust_membership.h"
 #include "barrier/tool_annotations.h"
@@ -36,7 +37,11 @@ void reset_unmap_lock_in_child() {
 // BARRIER_SHIM_STATS: the report runs from exit(), whether main returned or
 // the program called exit(); registered before the program's own atexit
 // handlers and static destructors, so it runs after them and counts their
-// waits too. A process that ends by _exit() or a signal writes none.
+// waits too. A process that ends by _exit() or a signal writes none; its
+// counts are in its live file (diagnostics/stats_file.h). No signal
+// handler is installed for it: one would change what the program sees
+// (a runtime that installs its own SIGINT handler only over SIG_DFL, as
+// Python does, would not).
 void write_stats_report_at_exit() { bshim::stats_write_report(); }
 void write_profile_at_exit() { bshim::profile_write_report(); }
 
@@ -49,6 +54,7 @@ __attribute__((constructor(101))) void start_barrier_shim() {
   bshim::prepare_thread_records();  // fork wipe, and freeing at thread exit
   bshim::prepare_unmap_lock();      // windows of an exiting thread close
   bshim_preload::warn_if_unmap_calls_bypass_the_shim();  // looks, calls nothing
+  bshim::report_unknown_settings();  // a misspelt BARRIER_SHIM_* name: one line each
   bshim::configure_wait_policy();  // calibrates spinning, reads BARRIER_SHIM_*
   bshim::configure_robust_mode();  // BARRIER_SHIM_ROBUST, BARRIER_SHIM_ROBUST_MS
   bshim::configure_diagnostics();  // BARRIER_SHIM_STATS, BARRIER_SHIM_WATCHDOG

@@ -27,8 +27,9 @@ BSHIM_TEST_PACKAGES=(libgtest-dev libgmock-dev valgrind spin groff-base man-db
   gcc-multilib musl-tools)  # 32-bit and musl programs: --explain and the run's refusals
 BSHIM_PACKAGES=("${BSHIM_RUN_PACKAGES[@]}" "${BSHIM_TEST_PACKAGES[@]}")
 
-# The ninja targets that running needs: the library and the demo program.
-BSHIM_RUN_TARGETS=(preload/libbarrier-shim.so tests/progs/legacy_demo)
+# The ninja targets that running needs: the library, the demo program and the
+# statistics renderer (--show-stats).
+BSHIM_RUN_TARGETS=(preload/libbarrier-shim.so tests/progs/legacy_demo src/barrier-shim-stats)
 
 bshim_log() { printf 'barrier-shim: %s\n' "$*" >&2; }
 

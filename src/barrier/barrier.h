@@ -36,8 +36,10 @@
 
 namespace bshim {
 
+// `call_site`: where the program called it (the statistics and the watchdog
+// name the barrier by it, when on); optional.
 int barrier_init(pthread_barrier_t* barrier, const pthread_barrierattr_t* attr,
-                 unsigned count);
+                 unsigned count, const void* call_site = nullptr);
 // `call_site`: where the program called it (the profile names it); optional.
 int barrier_wait(pthread_barrier_t* barrier, const void* call_site = nullptr);
 int barrier_destroy(pthread_barrier_t* barrier);

@@ -12,6 +12,7 @@
 #include "barrier/tool_annotations.h"
 #include "unmap_lock/unmap_lock.h"
 #include "barrier/wait_policy.h"
+#include "contract/diagnostic_hooks.h"
 
 namespace bshim {
 namespace {
@@ -151,10 +152,11 @@ int destroy_live(pthread_barrier_t* barrier, const BarrierConstants& constants) 
 // Race detectors see init and destroy as with glibc: announced before, with
 // whatever the call then answers, and after (tool_annotations.h).
 int barrier_init(pthread_barrier_t* barrier, const pthread_barrierattr_t* attr,
-                 unsigned count) {
+                 unsigned count, const void* call_site) {
   announce_init(barrier, count);
   const int result = initialise(barrier, attr, count);
   announce_init_done(barrier);
+  if (result == 0 && diagnostics_config().init_sites) stats_record_init(barrier, call_site, count);
   return result;
 }
 

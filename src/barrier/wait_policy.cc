@@ -14,6 +14,10 @@ namespace {
 // (measured on the 2-core and 16-core machines of doc/performance.md).
 constexpr uint64_t kAssumedRelaxNs = 25;
 
+// The longest spin budget a setting may ask for: an hour, far beyond any use
+// (the windows tests spin for 30 s), and short of overflowing anything.
+constexpr uint64_t kLongestSpinSettingNs = 3'600'000'000'000ULL;
+
 constexpr uint32_t iterations_for(uint64_t nanoseconds, uint64_t relax_ns) {
   const uint64_t iterations = nanoseconds / (relax_ns == 0 ? 1 : relax_ns);
   return iterations == 0 ? 1 : iterations > UINT32_MAX ? UINT32_MAX
@@ -49,16 +53,38 @@ const WaitPolicy& wait_policy() { return g_policy; }
 
 void configure_wait_policy() {
   const uint64_t relax_ns = measure_relax_ns();
-  const uint64_t min_ns = environment_number_or("BARRIER_SHIM_SPIN_MIN_NS", kDefaultMinSpinNs);
-  const uint64_t max_ns = environment_number_or("BARRIER_SHIM_SPIN_MAX_NS", kDefaultMaxSpinNs);
-  uint64_t initial_ns = environment_number_or("BARRIER_SHIM_SPIN_NS", kDefaultSpinNs);
-  if (initial_ns < min_ns) initial_ns = min_ns;
-  if (initial_ns > max_ns) initial_ns = max_ns;
+  const uint64_t min_ns =
+      setting_number("BARRIER_SHIM_SPIN_MIN_NS", 0, kLongestSpinSettingNs, kDefaultMinSpinNs);
+  uint64_t max_ns =
+      setting_number("BARRIER_SHIM_SPIN_MAX_NS", 0, kLongestSpinSettingNs, kDefaultMaxSpinNs);
+  if (max_ns < min_ns) {
+    // Named by whichever of the two was set (the other is its default).
+    const char* max_text = setting_text("BARRIER_SHIM_SPIN_MAX_NS");
+    warn_about_setting(max_text != nullptr ? "BARRIER_SHIM_SPIN_MAX_NS" : "BARRIER_SHIM_SPIN_MIN_NS",
+                       max_text != nullptr ? max_text : setting_text("BARRIER_SHIM_SPIN_MIN_NS"),
+                       max_text != nullptr ? "is below BARRIER_SHIM_SPIN_MIN_NS"
+                                           : "is above the default largest spin budget",
+                       "the smallest budget is used as the largest too");
+    max_ns = min_ns;
+  }
+  uint64_t initial_ns =
+      setting_number("BARRIER_SHIM_SPIN_NS", 0, kLongestSpinSettingNs, kDefaultSpinNs);
+  if (initial_ns < min_ns || initial_ns > max_ns) {
+    const uint64_t clamped = initial_ns < min_ns ? min_ns : max_ns;
+    if (setting_text("BARRIER_SHIM_SPIN_NS") != nullptr) {
+      warn_about_setting("BARRIER_SHIM_SPIN_NS", setting_text("BARRIER_SHIM_SPIN_NS"),
+                         initial_ns < min_ns ? "is below BARRIER_SHIM_SPIN_MIN_NS"
+                                             : "is above BARRIER_SHIM_SPIN_MAX_NS",
+                         initial_ns < min_ns ? "the smallest budget is used"
+                                             : "the largest budget is used");
+    }
+    initial_ns = clamped;
+  }
   g_policy.min_spin_iterations = iterations_for(min_ns, relax_ns);
-  g_policy.max_spin_iterations = iterations_for(max_ns < min_ns ? min_ns : max_ns, relax_ns);
+  g_policy.max_spin_iterations = iterations_for(max_ns, relax_ns);
   g_policy.initial_spin_iterations = iterations_for(initial_ns, relax_ns);
   g_policy.yield_iterations =
-      static_cast<uint32_t>(environment_number_or("BARRIER_SHIM_YIELDS", kDefaultYields));
+      static_cast<uint32_t>(setting_number("BARRIER_SHIM_YIELDS", 0, UINT32_MAX, kDefaultYields));
 }
 
 uint32_t next_spin_budget(uint32_t budget, uint32_t spun, bool satisfied_by_spin) {

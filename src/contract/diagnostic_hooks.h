@@ -21,6 +21,7 @@ struct DiagnosticsConfig {
   bool stats = false;          // BARRIER_SHIM_STATS set (1 or a path)
   uint64_t watchdog_ns = 0;    // BARRIER_SHIM_WATCHDOG in ns; 0 = off
   bool profile = false;        // BARRIER_SHIM_PROFILE set (1 or a path prefix)
+  bool init_sites = false;     // stats or watchdog: init records where it was called
   bool any = false;            // any of them: the wait's one check
 };
 
@@ -55,6 +56,12 @@ void stats_record_unmap(bool had_to_wait, uint64_t waited_ns);
 // Writes the table (stderr, or the path given in BARRIER_SHIM_STATS). Called
 // once at exit.
 void stats_write_report();
+// Where a barrier was initialised (only when diagnostics_config().init_sites),
+// for the statistics and the watchdog to name it: `call_site` is the return
+// address in the caller of pthread_barrier_init, `count` its count. Called
+// by a successful init; not async-signal-safe (it asks the loader which
+// object the call site lies in), like pthread_barrier_init itself.
+void stats_record_init(const void* barrier, const void* call_site, unsigned count);
 
 // The imbalance profile (only when diagnostics_config().profile): one record
 // per wait, kept in memory mapped at load time (diagnostics/profile.h).

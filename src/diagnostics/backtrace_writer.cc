@@ -14,8 +14,10 @@ namespace {
 constexpr unsigned kMostFrames = 64;
 // Longest symbol name printed; longer names are cut.
 constexpr size_t kNameCapacity = 256;
-// A frame line: indentation, number, address, name, offset.
-constexpr size_t kLongestFrameLine = kNameCapacity + 64;
+// Room kept for the object's path; a longer one may be cut.
+constexpr size_t kPathRoom = 400;
+// A frame line: indentation, number, address, name, offset, object, offset.
+constexpr size_t kLongestFrameLine = kNameCapacity + kPathRoom + 80;
 
 // The address range of barrier-shim's executable segments: [begin, end).
 // Written by prepare_backtraces() in the library constructor, before any
@@ -65,6 +67,15 @@ void append_frame(TextBuffer& out, SymbolLookup& symbols, unsigned depth, uintpt
   } else {
     out.text("??");  // no symbol covers it: stripped, static in a stripped library, JIT
   }
+  // Where it lies in its file, for addr2line, symbols or not: " (PATH+0xOFFSET)".
+  const size_t without_object = out.size();
+  uintptr_t load_base = 0;
+  out.text(" (");
+  if (append_object_of(ip, out, &load_base)) {
+    out.character('+').hex(ip - load_base).character(')');
+  } else {
+    out.cut_back_to(without_object);  // JIT code, or an object unloaded meanwhile
+  }
   out.character('\n');
 }
 
@@ -84,6 +95,7 @@ void install_unwinder(const Unwinder& unwinder) {
 const Unwinder* installed_unwinder() { return g_unwinder_installed ? &g_unwinder : nullptr; }
 
 void prepare_backtraces() {
+  remember_main_program_path();
   dl_iterate_phdr(find_own_code, reinterpret_cast<void*>(&prepare_backtraces));
   char scratch[4096];
   TextBuffer discarded(scratch, sizeof(scratch));

@@ -24,7 +24,12 @@ namespace bshim {
 void prepare_backtraces();
 
 // Appends the calling thread's stack to `out`, one line per frame:
-//   "  #5 0x000055d0c0de1234 wait_for_missing_participant+0x1a\n"
+//   "  #5 0x000055d0c0de1234 wait_for_missing_participant+0x1a (/bin/prog+0x1234)\n"
+// or, where no symbol covers the address (a stripped program),
+//   "  #5 0x000055d0c0de1234 ?? (/bin/prog+0x1234)\n"
+// The path and offset name the object file and the address as that file
+// numbers it: `addr2line -f -e PATH 0x1234` finds the function and line (of
+// a stripped program, with its unstripped twin).
 // The innermost frames that lie in barrier-shim's own code (the watchdog and
 // the wait path, up to pthread_barrier_wait) are left out and counted in one
 // line; the frame of pthread_barrier_wait's caller is always shown. Whenever

@@ -2,6 +2,7 @@
 // to the statistics report, to the preload layer's fork hook, and to tests.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace bshim {
@@ -12,9 +13,19 @@ namespace bshim {
 // then *nanoseconds is unchanged.
 bool parse_seconds_as_ns(const char* text, uint64_t* nanoseconds);
 
-// Where the statistics report goes: the path given in BARRIER_SHIM_STATS, or
-// nullptr for stderr. Constant after configure_diagnostics().
+// Where the statistics report goes: the path given in BARRIER_SHIM_STATS
+// (made absolute at load; %p and %% not yet replaced), or nullptr for
+// stderr. Constant after configure_diagnostics().
 const char* stats_report_path();
+
+// `pattern` with every %p replaced by this process's pid and %% by %, into
+// path[0 .. size). False if it did not fit.
+bool expand_stats_path(const char* pattern, char* path, size_t size);
+
+// Keeps a copy of the descriptor of stderr for the report at exit, which
+// then writes to it only if it still refers to the same file (stats_report.cc).
+// Load time, with stats on.
+void stats_keep_stderr();
 
 // The child of fork() starts with empty statistics and no watchdog claims:
 // its report covers its own waits only (the parent reports its own), and its

@@ -16,7 +16,30 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "diagnostics/text_buffer.h"
+
 namespace bshim {
+
+// Notes the main program's file (the target of /proc/self/exe), which the
+// loader names "", so that reports can name it by its path. Load time, when
+// a diagnostic is on; until then the main program is "/proc/self/exe".
+void remember_main_program_path();
+// That path, or "/proc/self/exe" before it was remembered.
+const char* main_program_path();
+
+// The loaded object that contains `address`: appends its file's path to
+// `path` (cut where `path` is full) and sets *load_base to its load bias
+// (dlpi_addr), so that `address - *load_base` is the address as the file
+// numbers it: what `addr2line -e PATH` takes. False, with nothing appended,
+// if no loaded object contains it. Async-signal-safe, allocates nothing.
+bool append_object_of(uintptr_t address, TextBuffer& path, uintptr_t* load_base);
+
+// The function containing `file_address` (an address as the ELF file at
+// `path` numbers it) in that file's symbol table, as SymbolLookup::find,
+// but with the name copied into `name` (cut where it is full). For objects
+// that are no longer loaded, such as those of a process that has ended.
+bool find_symbol_in_file(const char* path, uintptr_t file_address, TextBuffer& name,
+                         uintptr_t* offset);
 
 // One mapped object file, reused while consecutive lookups fall in the same
 // object. Invariant: `image` is nullptr or a read-only private mapping of

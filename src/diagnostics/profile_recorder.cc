@@ -7,6 +7,7 @@
 
 #include "diagnostics/profile.h"
 #include "diagnostics/text_buffer.h"
+#include "os/environment.h"
 
 namespace bshim {
 namespace {
@@ -111,6 +112,12 @@ ProfileEvent* next_free_event() {
 
 void configure_profile(const char* value) {
   if (value == nullptr || value[0] == '\0' || (value[0] == '0' && value[1] == '\0')) return;
+  if (!(value[0] == '1' && value[1] == '\0') && !looks_like_path(value)) {
+    warn_about_setting("BARRIER_SHIM_PROFILE", value,
+                       "is not 0, 1 or a path prefix (a path has a '/' or a '.': ./run)",
+                       "the profile is off");
+    return;
+  }
   if (!(value[0] == '1' && value[1] == '\0')) {
     size_t length = 0;
     while (value[length] != '\0') ++length;

@@ -1,22 +1,27 @@
-// The statistics report, written once at exit (stats_write_report).
+// The statistics report at exit (stats_write_report): where it goes, in
+// which form, and what becomes of the live file.
 //
-// Format, one line each, every line prefixed "barrier-shim: stats: " so it
-// can be picked out of a program's own stderr:
-//   pid N: ... (header: rows are per process)
-//   barrier kind rounds waits spun yielded slept broken longest_s
-//   0x... private|shared|both <counts> <seconds>    one per barrier used
-//   other-barriers ...                              only if the table overflowed
-//   unmap lock: C calls, W had to wait, T s waiting in total, longest L s
-// waits = rounds + spun + yielded + slept + broken in every row: each wait
-// has exactly one outcome, and "rounds" counts the completing waits.
+// Where: BARRIER_SHIM_STATS=1, the program's standard error as it was at
+// load time, through a copy of its descriptor taken then (a program that
+// closes fd 2 before exiting, as ls does, still gets its report; a
+// descriptor that no longer refers to that file, after a program closed
+// every descriptor and opened others, is never written); a path, the file
+// at that path with %p replaced by the pid and %% by %, appended to. A
+// path that ends in ".json" gets the JSON form, anything else the text.
+// Once the report is out, the live file (stats_file.h) is removed: it is
+// only kept for processes that wrote no report.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <climits>
 
 #include "contract/diagnostic_hooks.h"
 #include "diagnostics/diagnostics_internal.h"
+#include "diagnostics/stats_file.h"
+#include "diagnostics/stats_format.h"
 #include "diagnostics/text_buffer.h"
 #include "diagnostics/wait_stats.h"
 
@@ -24,90 +29,114 @@ namespace bshim {
 namespace {
 
 constexpr const char* kPrefix = "barrier-shim: stats: ";
-constexpr unsigned kCountWidth = 11;
-constexpr size_t kKindColumn = 21 + 20;  // after the prefix and a padded address
 
-// Room for every row: the header lines, kStatsRows + 1 rows of about 150
-// characters, and the unmap line. Static, so that writing at exit needs no
-// stack to speak of; used once (g_report_written).
-char g_report_storage[(kStatsRows + 8) * 160];
+// Static, so that writing at exit needs no stack to speak of; used once
+// (g_report_written).
+char g_report_storage[kStatsReportBytes];
 std::atomic<bool> g_report_written{false};
 
-const char* kind_name(const BarrierStatsSnapshot& row) {
-  if (row.seen_private && row.seen_shared) return "both";
-  return row.seen_shared ? "shared" : "private";
+// The copy of stderr taken at load, and which file it was then.
+constinit int g_stderr_copy = -1;
+constinit dev_t g_stderr_device = 0;
+constinit ino_t g_stderr_inode = 0;
+
+bool is_load_time_stderr(int fd) {
+  struct stat status;
+  return fd >= 0 && fstat(fd, &status) == 0 && status.st_dev == g_stderr_device &&
+         status.st_ino == g_stderr_inode;
 }
 
-void append_row(TextBuffer& out, const BarrierStatsSnapshot& row) {
-  out.text(kPrefix);
-  if (row.barrier == 0) {
-    out.text("other-barriers");
-  } else {
-    out.hex(row.barrier, 16);
-  }
-  out.pad_to(kKindColumn).text(row.barrier == 0 ? "-" : kind_name(row));
-  out.pad_to(kKindColumn + 7);
-  out.decimal(row.rounds, kCountWidth).decimal(row.waits, kCountWidth);
-  out.decimal(row.spun, kCountWidth).decimal(row.yielded, kCountWidth);
-  out.decimal(row.slept, kCountWidth).decimal(row.broken, kCountWidth);
-  out.text("   ").seconds(row.longest_wait_ns, 6).character('\n');
+// The descriptor of the load-time stderr, or -1 if neither the copy nor fd 2
+// refers to it any more.
+int load_time_stderr() {
+  if (is_load_time_stderr(g_stderr_copy)) return g_stderr_copy;
+  if (is_load_time_stderr(STDERR_FILENO)) return STDERR_FILENO;
+  return -1;
 }
 
-void append_report(TextBuffer& out) {
-  out.text(kPrefix).text("pid ").decimal(static_cast<uint64_t>(getpid()));
-  out.text(": one row per barrier this process waited on; a process-shared barrier has a row"
-           " in each process that used it, counting that process's waits\n");
-  out.text(kPrefix).text("barrier");
-  out.pad_to(kKindColumn).text("kind").pad_to(kKindColumn + 7);
-  out.text("     rounds      waits       spun    yielded      slept     broken   longest_s\n");
-  size_t rows = 0;
-  for (size_t index = 0; index < kStatsRows; ++index) {
-    BarrierStatsSnapshot row;
-    if (!stats_row_at(index, &row) || row.waits == 0) continue;
-    append_row(out, row);
-    ++rows;
+bool ends_with(const char* text, size_t length, const char* suffix) {
+  size_t suffix_length = 0;
+  while (suffix[suffix_length] != '\0') ++suffix_length;
+  if (length < suffix_length) return false;
+  for (size_t i = 0; i < suffix_length; ++i) {
+    if (text[length - suffix_length + i] != suffix[i]) return false;
   }
-  const BarrierStatsSnapshot other = stats_other_barriers_row();
-  if (other.waits != 0) {
-    append_row(out, other);
-    ++rows;
-  }
-  if (rows == 0) out.text(kPrefix).text("no barrier waits\n");
-  const UnmapStatsSnapshot unmap = stats_unmap_totals();
-  out.text(kPrefix).text("unmap lock: ").decimal(unmap.calls).text(" calls, ");
-  out.decimal(unmap.waited).text(" had to wait, ").seconds(unmap.total_wait_ns, 6);
-  out.text(" s waiting in total, longest ").seconds(unmap.longest_wait_ns, 6).text(" s\n");
+  return true;
+}
+
+// Writes the report of this process's table in `format` to `fd`.
+bool write_report(int fd, StatsFormat format) {
+  TextBuffer out(g_report_storage, sizeof(g_report_storage));
+  append_stats_report(out, g_stats_table, format);
+  return fd >= 0 && write_all(fd, out);
 }
 
 }  // namespace
 
-void stats_write_report_to(int fd) {
-  TextBuffer out(g_report_storage, sizeof(g_report_storage));
-  append_report(out);
-  write_all(fd, out);
+void stats_keep_stderr() {
+  struct stat status;
+  if (fstat(STDERR_FILENO, &status) != 0) return;  // started without stderr
+  g_stderr_device = status.st_dev;
+  g_stderr_inode = status.st_ino;
+  // Above the descriptors programs usually use, below the usual limit of 1024.
+  const int copy = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 700);
+  g_stderr_copy = copy >= 0 ? copy : fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
 }
+
+bool expand_stats_path(const char* pattern, char* path, size_t size) {
+  TextBuffer out(path, size - 1);
+  for (const char* cursor = pattern; *cursor != '\0'; ++cursor) {
+    if (cursor[0] == '%' && cursor[1] == 'p') {
+      out.decimal(static_cast<uint64_t>(getpid()));
+      ++cursor;
+    } else if (cursor[0] == '%' && cursor[1] == '%') {
+      out.character('%');
+      ++cursor;
+    } else {
+      out.character(*cursor);
+    }
+  }
+  path[out.size()] = '\0';
+  return !out.truncated();
+}
+
+void stats_write_report_to(int fd) { write_report(fd, StatsFormat::kText); }
 
 void stats_write_report() {
   // Once per process, even if exit is called from two threads. relaxed: the
   // exchange only elects the writer; it publishes nothing.
   if (g_report_written.exchange(true, std::memory_order_relaxed)) return;
-  const char* path = stats_report_path();
-  if (path == nullptr) {
-    stats_write_report_to(STDERR_FILENO);
-    return;
+  const int saved_errno = errno;
+  const char* pattern = stats_report_path();
+  bool written = false;
+  if (pattern == nullptr) {
+    written = write_report(load_time_stderr(), StatsFormat::kText);
+  } else {
+    char path[PATH_MAX];
+    const bool expanded = expand_stats_path(pattern, path, sizeof(path));
+    size_t length = 0;
+    while (path[length] != '\0') ++length;
+    const int fd =
+        expanded ? open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644) : -1;
+    if (fd >= 0) {
+      written = write_report(fd, ends_with(path, length, ".json") ? StatsFormat::kJson
+                                                                  : StatsFormat::kText);
+      close(fd);
+    } else {
+      const int error = expanded ? errno : ENAMETOOLONG;
+      const int stderr_fd = load_time_stderr();
+      FixedText<PATH_MAX + 128> note;
+      note.text(kPrefix).text("cannot open ").text(path).text(" (errno ");
+      note.decimal(static_cast<uint64_t>(error)).text("); the report follows on stderr\n");
+      if (stderr_fd >= 0) write_all(stderr_fd, note);
+      written = write_report(stderr_fd, StatsFormat::kText);
+    }
   }
-  const int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    const int error = errno;
-    FixedText<512> note;
-    note.text(kPrefix).text("cannot open ").text(path).text(" (errno ");
-    note.decimal(static_cast<uint64_t>(error)).text("); the report follows on stderr\n");
-    write_all(STDERR_FILENO, note);
-    stats_write_report_to(STDERR_FILENO);
-    return;
+  if (written) {
+    g_stats_table.header.report_written.store(1, std::memory_order_relaxed);
+    stats_remove_live_file();
   }
-  stats_write_report_to(fd);
-  close(fd);
+  errno = saved_errno;
 }
 
 }  // namespace bshim

@@ -46,6 +46,11 @@ class TextBuffer {
     size_ = 0;
     truncated_ = false;
   }
+  // Drops what was appended after the text was `size` long (size <= size()).
+  void cut_back_to(size_t size) {
+    if (size < size_) size_ = size;
+    truncated_ = false;
+  }
 
  private:
   void append(const char* bytes, size_t length);

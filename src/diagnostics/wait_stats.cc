@@ -1,50 +1,24 @@
-// Per-barrier wait statistics and unmap-lock totals (BARRIER_SHIM_STATS).
+// Per-barrier wait statistics and unmap-lock totals (BARRIER_SHIM_STATS),
+// counted into the table of stats_table.h.
 //
 // Recording is lock-free and allocation-free, so it is async-signal-safe: a
 // signal handler may wait at a barrier while its thread is recording. Every
-// counter is a relaxed atomic: the numbers are only read by the report at
-// exit (or by a test after joining its threads), and each counter is
-// correct on its own; nothing orders one counter against another.
+// counter is a relaxed atomic (see stats_table.h).
 #include "diagnostics/wait_stats.h"
 
 #include <atomic>
 
 #include "contract/diagnostic_hooks.h"
+#include "diagnostics/elf_symbols.h"
 #include "diagnostics/text_buffer.h"
 
 namespace bshim {
-namespace {
-
-// Invariants: `barrier` is 0 (free) or the address of the barrier the row
-// counts; it changes from 0 once, by CAS, and back only in stats_reset().
-// The counters belong to that barrier from then on.
-struct BarrierStatsRow {
-  std::atomic<uintptr_t> barrier;
-  std::atomic<uint8_t> kinds;  // kKindPrivate | kKindShared, as seen
-  std::atomic<uint64_t> rounds;
-  std::atomic<uint64_t> waits;
-  std::atomic<uint64_t> spun;
-  std::atomic<uint64_t> yielded;
-  std::atomic<uint64_t> slept;
-  std::atomic<uint64_t> broken;
-  std::atomic<uint64_t> longest_wait_ns;
-};
-
-constexpr uint8_t kKindPrivate = 1;
-constexpr uint8_t kKindShared = 2;
-
-struct UnmapStats {
-  std::atomic<uint64_t> calls;
-  std::atomic<uint64_t> waited;
-  std::atomic<uint64_t> total_wait_ns;
-  std::atomic<uint64_t> longest_wait_ns;
-};
 
 // Zero-initialised static storage: no constructor runs, and the table costs
-// no memory until it is touched.
-constinit BarrierStatsRow g_rows[kStatsRows];
-constinit BarrierStatsRow g_other_barriers;
-constinit UnmapStats g_unmap;
+// no memory until it is touched (or the live file is mapped over it).
+constinit StatsTable g_stats_table;
+
+namespace {
 
 size_t home_row_of(uintptr_t address) {
   // Fibonacci hashing of the address without its alignment bits.
@@ -55,14 +29,16 @@ size_t home_row_of(uintptr_t address) {
 // The row of `address`, claiming a free one on first use; the "other
 // barriers" row when every row belongs to another barrier. Probes the whole
 // table at worst (a few hundred relaxed loads, and only with stats on).
-BarrierStatsRow& row_for(uintptr_t address) {
-  if (address == 0) return g_other_barriers;
+// Inlined, as it was before init sites shared it: the wait pays no call.
+__attribute__((always_inline)) inline StatsRow& row_for(uintptr_t address) {
+  StatsTable& table = g_stats_table;
+  if (address == 0) return table.other_barriers;
   const size_t home = home_row_of(address);
   for (size_t probe = 0; probe < kStatsRows; ++probe) {
-    BarrierStatsRow& row = g_rows[(home + probe) % kStatsRows];
+    StatsRow& row = table.rows[(home + probe) % kStatsRows];
     // relaxed: the key is the only thing a claimer publishes, and the
-    // counters that follow are independent relaxed atomics (see the top).
-    uintptr_t owner = row.barrier.load(std::memory_order_relaxed);
+    // counters that follow are independent relaxed atomics (stats_table.h).
+    uint64_t owner = row.barrier.load(std::memory_order_relaxed);
     if (owner == address) return row;
     if (owner == 0) {
       if (row.barrier.compare_exchange_strong(owner, address, std::memory_order_relaxed)) {
@@ -71,7 +47,7 @@ BarrierStatsRow& row_for(uintptr_t address) {
       if (owner == address) return row;  // another waiter claimed it for us
     }
   }
-  return g_other_barriers;
+  return table.other_barriers;
 }
 
 // relaxed: a statistic, see the top of the file.
@@ -86,42 +62,87 @@ void count(std::atomic<uint64_t>& counter, uint64_t amount = 1) {
   counter.fetch_add(amount, std::memory_order_relaxed);  // relaxed: a statistic
 }
 
-BarrierStatsSnapshot snapshot_of(const BarrierStatsRow& row) {
-  const uint8_t kinds = row.kinds.load(std::memory_order_relaxed);
-  return BarrierStatsSnapshot{
-      row.barrier.load(std::memory_order_relaxed),
-      (kinds & kKindPrivate) != 0,
-      (kinds & kKindShared) != 0,
-      row.rounds.load(std::memory_order_relaxed),
-      row.waits.load(std::memory_order_relaxed),
-      row.spun.load(std::memory_order_relaxed),
-      row.yielded.load(std::memory_order_relaxed),
-      row.slept.load(std::memory_order_relaxed),
-      row.broken.load(std::memory_order_relaxed),
-      row.longest_wait_ns.load(std::memory_order_relaxed),
-  };
+void reset_row(StatsRow& row) {
+  for (std::atomic<uint64_t>* counter :
+       {&row.barrier, &row.rounds, &row.spun, &row.yielded, &row.slept, &row.broken,
+        &row.longest_wait_ns, &row.init_site, &row.init_offset}) {
+    counter->store(0, std::memory_order_relaxed);
+  }
+  row.init_object.store(0, std::memory_order_relaxed);
+  row.inits.store(0, std::memory_order_relaxed);
+  row.count.store(0, std::memory_order_relaxed);
+  row.kinds.store(0, std::memory_order_relaxed);
+  row.init_flags.store(0, std::memory_order_relaxed);
 }
 
-void reset_row(BarrierStatsRow& row) {
-  row.barrier.store(0, std::memory_order_relaxed);
-  row.kinds.store(0, std::memory_order_relaxed);
-  row.rounds.store(0, std::memory_order_relaxed);
-  row.waits.store(0, std::memory_order_relaxed);
-  row.spun.store(0, std::memory_order_relaxed);
-  row.yielded.store(0, std::memory_order_relaxed);
-  row.slept.store(0, std::memory_order_relaxed);
-  row.broken.store(0, std::memory_order_relaxed);
-  row.longest_wait_ns.store(0, std::memory_order_relaxed);
+// The entry (index + 1) of the object loaded at `load_base` from `path`,
+// added if it is not there yet; 0 when the list is full. Two threads adding
+// the same object at once may add it twice, which only costs an entry.
+uint32_t object_entry(uintptr_t load_base, const char* path, size_t path_length) {
+  StatsObject* objects = g_stats_table.objects;
+  for (uint32_t i = 0; i < kStatsObjects; ++i) {
+    StatsObject& object = objects[i];
+    // acquire: pairs with the release of `ready`, so the fields are complete.
+    if (object.ready.load(std::memory_order_acquire) != 0) {
+      if (object.load_base != load_base) continue;
+      size_t same = 0;
+      while (same < path_length && object.path[same] == path[same]) ++same;
+      if (same == path_length && object.path[same] == '\0') return i + 1;
+      continue;
+    }
+    uint32_t unclaimed = 0;
+    // relaxed: the claim only elects the writer; `ready` publishes.
+    if (!object.claimed.compare_exchange_strong(unclaimed, 1, std::memory_order_relaxed)) {
+      continue;  // being written by another thread: look further
+    }
+    object.load_base = load_base;
+    for (size_t j = 0; j < path_length; ++j) object.path[j] = path[j];
+    object.path[path_length] = '\0';
+    object.ready.store(1, std::memory_order_release);
+    return i + 1;
+  }
+  return 0;
 }
 
 }  // namespace
 
+BarrierStatsSnapshot snapshot_of(const StatsRow& row) {
+  const uint8_t kinds = row.kinds.load(std::memory_order_relaxed);
+  const uint8_t flags = row.init_flags.load(std::memory_order_relaxed);
+  BarrierStatsSnapshot snapshot{};
+  snapshot.barrier = row.barrier.load(std::memory_order_relaxed);
+  snapshot.seen_private = (kinds & kKindPrivate) != 0;
+  snapshot.seen_shared = (kinds & kKindShared) != 0;
+  snapshot.rounds = row.rounds.load(std::memory_order_relaxed);
+  snapshot.spun = row.spun.load(std::memory_order_relaxed);
+  snapshot.yielded = row.yielded.load(std::memory_order_relaxed);
+  snapshot.slept = row.slept.load(std::memory_order_relaxed);
+  snapshot.broken = row.broken.load(std::memory_order_relaxed);
+  snapshot.waits =
+      snapshot.rounds + snapshot.spun + snapshot.yielded + snapshot.slept + snapshot.broken;
+  snapshot.longest_wait_ns = row.longest_wait_ns.load(std::memory_order_relaxed);
+  snapshot.init_site = row.init_site.load(std::memory_order_relaxed);
+  snapshot.inits = row.inits.load(std::memory_order_relaxed);
+  snapshot.count = row.count.load(std::memory_order_relaxed);
+  snapshot.counts_differ = (flags & kCountsDiffer) != 0;
+  snapshot.sites_differ = (flags & kSitesDiffer) != 0;
+  return snapshot;
+}
+
+UnmapStatsSnapshot snapshot_of(const StatsUnmap& unmap) {
+  return UnmapStatsSnapshot{
+      unmap.calls.load(std::memory_order_relaxed),
+      unmap.waited.load(std::memory_order_relaxed),
+      unmap.total_wait_ns.load(std::memory_order_relaxed),
+      unmap.longest_wait_ns.load(std::memory_order_relaxed),
+  };
+}
+
 void stats_record_wait(const void* barrier, bool process_shared, WaitOutcome outcome,
                        uint64_t waited_ns) {
-  BarrierStatsRow& row = row_for(reinterpret_cast<uintptr_t>(barrier));
+  StatsRow& row = row_for(reinterpret_cast<uintptr_t>(barrier));
   // relaxed: a statistic, see the top of the file.
   row.kinds.fetch_or(process_shared ? kKindShared : kKindPrivate, std::memory_order_relaxed);
-  count(row.waits);
   switch (outcome) {
     case WaitOutcome::kCompletedRound:
       count(row.rounds);
@@ -143,54 +164,87 @@ void stats_record_wait(const void* barrier, bool process_shared, WaitOutcome out
 }
 
 void stats_record_unmap(bool had_to_wait, uint64_t waited_ns) {
-  count(g_unmap.calls);
+  StatsUnmap& unmap = g_stats_table.unmap;
+  count(unmap.calls);
   if (!had_to_wait) return;
-  count(g_unmap.waited);
-  count(g_unmap.total_wait_ns, waited_ns);
-  raise_to(g_unmap.longest_wait_ns, waited_ns);
+  count(unmap.waited);
+  count(unmap.total_wait_ns, waited_ns);
+  raise_to(unmap.longest_wait_ns, waited_ns);
+}
+
+void stats_record_init(const void* barrier, const void* call_site, unsigned count) {
+  StatsRow& row = row_for(reinterpret_cast<uintptr_t>(barrier));
+  if (&row == &g_stats_table.other_barriers) return;  // shared by many: no one site
+  const uintptr_t site = reinterpret_cast<uintptr_t>(call_site);
+  // relaxed throughout: statistics; the report reads them after the program's
+  // own synchronisation, or as a snapshot that need not be of one instant.
+  const uint32_t earlier_inits = row.inits.fetch_add(1, std::memory_order_relaxed);
+  uint8_t flags = 0;
+  if (earlier_inits != 0) {
+    if (row.count.load(std::memory_order_relaxed) != count) flags |= kCountsDiffer;
+    if (row.init_site.load(std::memory_order_relaxed) != site) flags |= kSitesDiffer;
+  }
+  if (flags != 0) row.init_flags.fetch_or(flags, std::memory_order_relaxed);
+  row.count.store(count, std::memory_order_relaxed);
+  uint32_t object = 0;
+  uintptr_t load_base = 0;
+  if (site != 0) {
+    char path[kStatsPathBytes];
+    TextBuffer path_text(path, sizeof(path) - 1);
+    if (append_object_of(site, path_text, &load_base)) {
+      object = object_entry(load_base, path_text.data(), path_text.size());
+    }
+  }
+  row.init_offset.store(site - load_base, std::memory_order_relaxed);
+  row.init_object.store(object, std::memory_order_relaxed);
+  row.init_site.store(site, std::memory_order_relaxed);
+}
+
+const StatsRow* stats_row_in(const StatsTable& table, uintptr_t address) {
+  if (address == 0) return nullptr;
+  const size_t home = home_row_of(address);
+  for (size_t probe = 0; probe < kStatsRows; ++probe) {
+    const StatsRow& candidate = table.rows[(home + probe) % kStatsRows];
+    const uint64_t owner = candidate.barrier.load(std::memory_order_relaxed);
+    if (owner == 0) return nullptr;  // rows are claimed in probe order
+    if (owner == address) return &candidate;
+  }
+  return nullptr;
 }
 
 bool stats_row_of(const void* barrier, BarrierStatsSnapshot* row) {
-  const uintptr_t address = reinterpret_cast<uintptr_t>(barrier);
-  if (address == 0) return false;
-  const size_t home = home_row_of(address);
-  for (size_t probe = 0; probe < kStatsRows; ++probe) {
-    const BarrierStatsRow& candidate = g_rows[(home + probe) % kStatsRows];
-    const uintptr_t owner = candidate.barrier.load(std::memory_order_relaxed);
-    if (owner == 0) return false;  // rows are claimed in probe order
-    if (owner == address) {
-      *row = snapshot_of(candidate);
-      return true;
-    }
-  }
-  return false;
+  const StatsRow* found = stats_row_in(g_stats_table, reinterpret_cast<uintptr_t>(barrier));
+  if (found == nullptr) return false;
+  *row = snapshot_of(*found);
+  return true;
 }
 
 bool stats_row_at(size_t index, BarrierStatsSnapshot* row) {
   if (index >= kStatsRows) return false;
-  if (g_rows[index].barrier.load(std::memory_order_relaxed) == 0) return false;
-  *row = snapshot_of(g_rows[index]);
+  const StatsRow& candidate = g_stats_table.rows[index];
+  if (candidate.barrier.load(std::memory_order_relaxed) == 0) return false;
+  *row = snapshot_of(candidate);
   return true;
 }
 
-BarrierStatsSnapshot stats_other_barriers_row() { return snapshot_of(g_other_barriers); }
-
-UnmapStatsSnapshot stats_unmap_totals() {
-  return UnmapStatsSnapshot{
-      g_unmap.calls.load(std::memory_order_relaxed),
-      g_unmap.waited.load(std::memory_order_relaxed),
-      g_unmap.total_wait_ns.load(std::memory_order_relaxed),
-      g_unmap.longest_wait_ns.load(std::memory_order_relaxed),
-  };
+BarrierStatsSnapshot stats_other_barriers_row() {
+  return snapshot_of(g_stats_table.other_barriers);
 }
 
+UnmapStatsSnapshot stats_unmap_totals() { return snapshot_of(g_stats_table.unmap); }
+
 void stats_reset() {
-  for (BarrierStatsRow& row : g_rows) reset_row(row);
-  reset_row(g_other_barriers);
-  g_unmap.calls.store(0, std::memory_order_relaxed);
-  g_unmap.waited.store(0, std::memory_order_relaxed);
-  g_unmap.total_wait_ns.store(0, std::memory_order_relaxed);
-  g_unmap.longest_wait_ns.store(0, std::memory_order_relaxed);
+  for (StatsRow& row : g_stats_table.rows) reset_row(row);
+  reset_row(g_stats_table.other_barriers);
+  StatsUnmap& unmap = g_stats_table.unmap;
+  unmap.calls.store(0, std::memory_order_relaxed);
+  unmap.waited.store(0, std::memory_order_relaxed);
+  unmap.total_wait_ns.store(0, std::memory_order_relaxed);
+  unmap.longest_wait_ns.store(0, std::memory_order_relaxed);
+  for (StatsObject& object : g_stats_table.objects) {
+    object.ready.store(0, std::memory_order_relaxed);
+    object.claimed.store(0, std::memory_order_relaxed);
+  }
 }
 
 }  // namespace bshim

@@ -16,11 +16,13 @@
 #include <cstdint>
 
 #include "diagnostics/backtrace_writer.h"
+#include "diagnostics/elf_symbols.h"
 #include "diagnostics/stack_room.h"
 #include "contract/barrier_layout.h"
 #include "contract/diagnostic_hooks.h"
 #include "os/read_without_fault.h"
 #include "diagnostics/text_buffer.h"
+#include "diagnostics/wait_stats.h"
 #include "diagnostics/watchdog_claims.h"
 #include "diagnostics/watchdog_report.h"
 
@@ -62,6 +64,44 @@ void append_stuck_line(TextBuffer& out, const StuckWait& wait, uint64_t pid, uin
   out.text(wait.process_shared ? ", process-shared)\n" : ", private)\n");
 }
 
+// "barrier-shim: watchdog: barrier 0x... was initialised at f+0x1a (/bin/prog+0x1234)",
+// when its init was recorded (stats_record_init). Its own frame, after the
+// backtrace's has gone, so that the two lookups' stack does not add up.
+__attribute__((noinline)) void append_init_site_line(TextBuffer& out, int fd,
+                                                     const StuckWait& wait) {
+  BarrierStatsSnapshot row{};
+  if (!stats_row_of(wait.barrier, &row) || row.init_site == 0) return;
+  FixedText<768> line;  // built apart, so that the report is flushed only if it must be
+  TextBuffer& out_line = line;  // (the report so far is `out`)
+  out_line.text(kPrefix).text("barrier ").hex(reinterpret_cast<uintptr_t>(wait.barrier), 16);
+  out_line.text(" was initialised at ");
+  SymbolLookup symbols;
+  const char* name = nullptr;
+  size_t name_length = 0;
+  uintptr_t offset = 0;
+  // A return address: named by the call before it, as in the backtrace.
+  if (symbols.find(row.init_site - 1, 256, &name, &name_length, &offset)) {
+    out_line.text(name, name_length).character('+').hex(offset + 1);
+  } else {
+    out_line.text("??");
+  }
+  const size_t without_object = out_line.size();
+  uintptr_t load_base = 0;
+  out_line.text(" (");
+  if (append_object_of(row.init_site, out_line, &load_base)) {
+    out_line.character('+').hex(row.init_site - load_base).character(')');
+  } else {
+    out_line.cut_back_to(without_object);
+  }
+  if (row.sites_differ) out_line.text(" (the latest of several init sites)");
+  out_line.character('\n');
+  if (out.remaining() < line.size()) {  // keep the line whole
+    write_all(fd, out);
+    out.clear();
+  }
+  out.text(line.data(), line.size());
+}
+
 void append_end_line(TextBuffer& out, uint64_t tid) {
   out.text(kPrefix).text("end of report for tid ").decimal(tid).character('\n');
 }
@@ -72,10 +112,11 @@ __attribute__((noinline)) void write_full_report(int fd, const StuckWait& wait, 
                                                  uint64_t tid) {
   // Enough for the stuck line and a short stack in one write; deeper stacks
   // are written in several (append_backtrace flushes whole lines).
-  FixedText<1024> out;
+  FixedText<1536> out;
   append_stuck_line(out, wait, pid, tid);
   out.text(kPrefix).text("backtrace of tid ").decimal(tid).text(":\n");
   append_backtrace(out, fd);
+  append_init_site_line(out, fd, wait);
   if (out.remaining() < 128) {  // keep the closing line whole
     write_all(fd, out);
     out.clear();

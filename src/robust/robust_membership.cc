@@ -5,7 +5,6 @@
 
 #include <atomic>
 #include <cerrno>
-#include <cstdlib>
 
 #include "os/environment.h"
 
@@ -67,14 +66,13 @@ void record_as_joined(uint32_t plus_one) {
 const RobustConfig& robust_config() { return g_robust_config; }
 
 void configure_robust_mode() {
-  const char* robust = std::getenv("BARRIER_SHIM_ROBUST");
-  g_robust_config.enabled = robust != nullptr && robust[0] == '1' && robust[1] == '\0';
-  const uint64_t bound_ms = environment_number_or("BARRIER_SHIM_ROBUST_MS", 0);
-  if (bound_ms != 0 && bound_ms <= 3'600'000) {
-    g_robust_config.bound_ns = bound_ms * 1'000'000;
-    const uint64_t quarter = g_robust_config.bound_ns / 4;
-    g_robust_config.check_interval_ns = quarter < 1'000'000 ? 1'000'000 : quarter;
-  }
+  g_robust_config.enabled = setting_switch("BARRIER_SHIM_ROBUST", "robust mode");
+  constexpr uint64_t kDefaultBoundMs = RobustConfig{}.bound_ns / 1'000'000;
+  const uint64_t bound_ms =
+      setting_number("BARRIER_SHIM_ROBUST_MS", 1, 3'600'000, kDefaultBoundMs);
+  g_robust_config.bound_ns = bound_ms * 1'000'000;
+  const uint64_t quarter = g_robust_config.bound_ns / 4;
+  g_robust_config.check_interval_ns = quarter < 1'000'000 ? 1'000'000 : quarter;
 }
 
 int create_membership(uint32_t* semaphore_id) {

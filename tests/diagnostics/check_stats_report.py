@@ -1,32 +1,47 @@
 #!/usr/bin/env python3
 """Runs run_known_rounds with BARRIER_SHIM_STATS and checks the report.
 
-usage: check_stats_report.py --preload LIBS --stats file|stderr|unwritable
-           -- PROGRAM MODE
+usage: check_stats_report.py --preload LIBS
+           --stats file|stderr|unwritable|per-pid|json [--render TOOL]
+           [--check-init-sites] -- PROGRAM MODE
 
 LIBS is the LD_PRELOAD value for the program alone (this script runs without
 it); empty for the stock-glibc control, which must fail. --stats says where
-the report is asked to go: a fresh file, stderr (BARRIER_SHIM_STATS=1), or a
-path that cannot be opened (the report must then come on stderr after a note).
+the report is asked to go: a fresh file, stderr (BARRIER_SHIM_STATS=1), a
+path that cannot be opened (the report must then come on stderr after a
+note), DIR/stats.%p.txt (one file per process, named by its pid), or
+DIR/stats.%p.json (the same, in JSON Lines).
+
+MODE is run_known_rounds' mode. For sigterm, sigint and sigkill the program
+must end by that signal with no report, and its statistics must be left in
+its live file (TMPDIR/barrier-shim-stats.PID.live, TMPDIR a fresh
+directory), which TOOL (barrier-shim-stats) renders. For pause, the live
+file is rendered with TOOL while the program runs, then the program ends
+normally. In every other mode, and after pause, no live file may be left.
 
 For every process the program names ("pid N", "child pid N"), its lines
 ("barrier ADDRESS kind K rounds R waits W", "unmap-lock calls C") are what
 that process's report must say: exactly one report from that pid, with a row
 for exactly those barriers, each with those rounds and waits and that kind,
 no broken waits, rounds + spun + yielded + slept == waits, and C unmap-lock
-calls.
+calls. With --check-init-sites, each row must also name where its barrier
+was initialised: the function the program names ("init NAME"), in the
+program's file, at an offset that addr2line resolves to that function.
 """
 import argparse
+import json
 import os
 import re
+import signal
+import shlex
 import subprocess
 import sys
 import tempfile
 
 PREFIX = "barrier-shim: stats: "
 HEADER = re.compile(r"^pid (\d+): one row per barrier")
-ROW = re.compile(r"^(0x[0-9a-f]{16}|other-barriers)\s+(private|shared|both|-)\s+"
-                 r"(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+\.\d{6})$")
+ROW = re.compile(r"^(0x[0-9a-f]{16}|other-barriers)\s+(private|shared|both|-)\s+(\d+|-|mixed)\s+"
+                 r"(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+\.\d{6})\s+(.*)$")
 UNMAP = re.compile(r"^unmap lock: (\d+) calls, (\d+) had to wait, (\d+\.\d{6}) s waiting "
                    r"in total, longest (\d+\.\d{6}) s$")
 
@@ -39,11 +54,11 @@ def expectations_from(stdout):
         if named:
             current = processes.setdefault(int(named[1]), {"barriers": {}, "unmap_calls": None})
             continue
-        barrier = re.match(r"^barrier \w+ (0x[0-9a-f]+) kind (\w+) rounds (\d+) waits (\d+)$",
-                           line)
+        barrier = re.match(r"^barrier \w+ (0x[0-9a-f]+) kind (\w+) rounds (\d+) waits (\d+)"
+                           r" init (\w+)$", line)
         if barrier and current is not None:
             current["barriers"][int(barrier[1], 16)] = (barrier[2], int(barrier[3]),
-                                                        int(barrier[4]))
+                                                        int(barrier[4]), barrier[5])
         calls = re.match(r"^unmap-lock calls (\d+)$", line)
         if calls and current is not None:
             current["unmap_calls"] = int(calls[1])
@@ -68,20 +83,77 @@ def reports_in(text):
         if row:
             address = 0 if row[1] == "other-barriers" else int(row[1], 16)
             current["rows"][address] = {
-                "kind": row[2], "rounds": int(row[3]), "waits": int(row[4]),
-                "spun": int(row[5]), "yielded": int(row[6]), "slept": int(row[7]),
-                "broken": int(row[8])}
+                "kind": row[2], "count": row[3], "rounds": int(row[4]), "waits": int(row[5]),
+                "spun": int(row[6]), "yielded": int(row[7]), "slept": int(row[8]),
+                "broken": int(row[9]), "site": row[11]}
         unmap = UNMAP.match(body)
         if unmap:
             current["unmap"] = (int(unmap[1]), int(unmap[2]))
     return reports
 
 
-def problems_with(expected, reports):
+def json_reports_in(text):
+    """The same as reports_in, from JSON Lines (one object per process)."""
+    reports = {}
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            report = json.loads(line)
+        except ValueError as error:
+            reports.setdefault(None, []).append({"rows": {}, "unmap": None,
+                                                 "error": f"not JSON ({error}): {line[:80]}"})
+            continue
+        rows = {}
+        for row in report["barriers"]:
+            site = row["initialised_at"]
+            site_text = "-"
+            if site is not None:
+                site_text = (f"{site['function'] or '??'}+{site['function_offset']} "
+                             f"({site['object']}+{site['offset']})")
+            rows[int(row["barrier"], 16)] = {
+                key: row[key] for key in ("kind", "rounds", "waits", "spun", "yielded",
+                                          "slept", "broken")}
+            rows[int(row["barrier"], 16)]["site"] = site_text
+        unmap = report["unmap_lock"]
+        reports.setdefault(report["pid"], []).append(
+            {"rows": rows, "unmap": (unmap["calls"], unmap["had_to_wait"])})
+    return reports
+
+
+SITE = re.compile(r"^(\S+)\+0x[0-9a-f]+ \((.+)\+(0x[0-9a-f]+)\)$")
+
+
+def site_problems(pid, address, site, function, program):
+    """The row's init site must be `function`, in `program`, at an offset
+    addr2line resolves to it."""
+    where = f"pid {pid}: barrier {address:#x}"
+    named = SITE.match(site)
+    if named is None:
+        return [f"{where}: init site {site!r} is not 'FUNCTION+0xN (OBJECT+0xN)'"]
+    problems = []
+    if named[1] != function:
+        problems.append(f"{where}: initialised at {named[1]}, expected {function}")
+    if os.path.realpath(named[2]) != os.path.realpath(program):
+        problems.append(f"{where}: init site object {named[2]}, expected {program}")
+    # A return address: its call is the byte before, as debuggers look it up.
+    before = hex(int(named[3], 16) - 1)
+    found = subprocess.run(["addr2line", "-f", "-i", "-e", program, before], capture_output=True,
+                           text=True, check=False, timeout=30).stdout.splitlines()[0::2]
+    if function not in found:
+        problems.append(f"{where}: addr2line puts offset {named[3]} in {found}, not {function}")
+    return problems
+
+
+def problems_with(expected, reports, program=None):
     problems = []
     if not expected:
         return ["the program named no process"]
+    for report in reports.get(None, []):
+        problems.append(report["error"])
     for pid in reports:
+        if pid is None:
+            continue
         if pid not in expected:
             problems.append(f"a report from an unexpected process {pid}")
     for pid, wanted in expected.items():
@@ -93,10 +165,12 @@ def problems_with(expected, reports):
         if set(rows) != set(wanted["barriers"]):
             problems.append(f"pid {pid}: rows for {sorted(hex(a) for a in rows)}, expected "
                             f"{sorted(hex(a) for a in wanted['barriers'])}")
-        for address, (kind, rounds, waits) in wanted["barriers"].items():
+        for address, (kind, rounds, waits, init) in wanted["barriers"].items():
             row = rows.get(address)
             if row is None:
                 continue
+            if program is not None:
+                problems += site_problems(pid, address, row["site"], init, program)
             if (row["kind"], row["rounds"], row["waits"]) != (kind, rounds, waits):
                 problems.append(f"pid {pid}: barrier {address:#x}: {row['kind']}, "
                                 f"{row['rounds']} rounds, {row['waits']} waits; expected "
@@ -114,40 +188,115 @@ def problems_with(expected, reports):
     return problems
 
 
+KILLED_BY = {"sigterm": signal.SIGTERM, "sigint": signal.SIGINT, "sigkill": signal.SIGKILL}
+
+
+def live_files(directory):
+    return sorted(name for name in os.listdir(directory) if name.endswith(".live"))
+
+
+def render(tool, path):
+    # TOOL may carry arguments: "scripts/barrier-shim --show-stats".
+    result = subprocess.run(shlex.split(tool) + [path], capture_output=True, text=True,
+                            timeout=60, check=False)
+    return result.stdout + result.stderr
+
+
+def run(args, env, directory):
+    """Runs the program; returns (returncode, stdout, stderr, rendered live
+    files text or None)."""
+    if args.mode != "pause":
+        result = subprocess.run([args.program, args.mode], env=env, capture_output=True,
+                                text=True, timeout=60, check=False)
+        rendered = None
+        if args.mode in KILLED_BY and args.render:
+            rendered = "".join(render(args.render, os.path.join(directory, name))
+                               for name in live_files(directory))
+        return result.returncode, result.stdout, result.stderr, rendered
+    # pause: render while it waits for its standard input to end.
+    program = subprocess.Popen([args.program, args.mode], env=env, stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stdout = ""
+    for line in program.stdout:
+        stdout += line
+        if line.startswith("waiting for stdin") or line.startswith("FAIL") or \
+                line.startswith("SETUP"):
+            break
+    rendered = "".join(render(args.render, os.path.join(directory, name))
+                       for name in live_files(directory)) if args.render else ""
+    rest, stderr = program.communicate(input="", timeout=60)
+    return program.returncode, stdout + rest, stderr, rendered
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--preload", required=True)
-    parser.add_argument("--stats", choices=["file", "stderr", "unwritable"], required=True)
+    parser.add_argument("--stats", choices=["file", "stderr", "unwritable", "per-pid", "json"],
+                        required=True)
+    parser.add_argument("--render", help="barrier-shim-stats, for the live files")
+    parser.add_argument("--check-init-sites", action="store_true")
     parser.add_argument("program")
     parser.add_argument("mode")
     args = parser.parse_args()
+    problems = []
     with tempfile.TemporaryDirectory() as directory:
         report_path = os.path.join(directory, "stats.txt")
         value = {"file": report_path, "stderr": "1",
-                 "unwritable": os.path.join(directory, "missing-directory", "stats.txt")}
-        env = dict(os.environ, LD_PRELOAD=args.preload, BARRIER_SHIM_STATS=value[args.stats])
+                 "unwritable": os.path.join(directory, "missing-directory", "stats.txt"),
+                 "per-pid": os.path.join(directory, "stats.%p.txt"),
+                 "json": os.path.join(directory, "stats.%p.json")}
+        env = dict(os.environ, LD_PRELOAD=args.preload, BARRIER_SHIM_STATS=value[args.stats],
+                   TMPDIR=directory)
         env.pop("BARRIER_SHIM_WATCHDOG", None)
-        result = subprocess.run([args.program, args.mode], env=env, capture_output=True,
-                                text=True, timeout=60, check=False)
-        report_text = result.stderr
-        if args.stats == "file":
+        returncode, stdout, stderr, rendered = run(args, env, directory)
+        expected = expectations_from(stdout)
+        report_text = stderr
+        if args.stats in ("file", "per-pid", "json"):
+            names = [report_path] if args.stats == "file" else [
+                value[args.stats].replace("%p", str(pid)) for pid in expected]
             report_text = ""
-            if os.path.exists(report_path):
-                with open(report_path, encoding="utf-8") as report_file:
-                    report_text = report_file.read()
-    problems = []
-    if result.returncode != 0:
-        problems.append(f"the program exited with {result.returncode}")
+            for name in names:
+                if os.path.exists(name):
+                    with open(name, encoding="utf-8") as report_file:
+                        report_text += report_file.read()
+                elif args.mode not in KILLED_BY:
+                    problems.append(f"no report file {os.path.basename(name)}")
+            others = sorted(set(os.listdir(directory)) - {os.path.basename(n) for n in names}
+                            - set(live_files(directory)))
+            if others:
+                problems.append(f"other files in the report directory: {others}")
+        left = live_files(directory)
+    if args.mode in KILLED_BY:
+        if returncode != -KILLED_BY[args.mode]:
+            problems.append(f"the program ended with {returncode}, "
+                            f"not killed by {KILLED_BY[args.mode].name}")
+        if PREFIX in report_text:
+            problems.append("a report although the process was killed")
+        report_text = rendered or ""
+        if not left:
+            problems.append("no live file left behind for the killed process")
+    else:
+        if returncode != 0:
+            problems.append(f"the program exited with {returncode}")
+        if left:
+            problems.append(f"live files left behind after the report was written: {left}")
     if args.stats == "unwritable" and not re.search(
             r"^barrier-shim: stats: cannot open .*; the report follows on stderr$",
-            result.stderr, re.M):
+            stderr, re.M):
         problems.append("no note that the report path could not be opened")
-    if args.stats == "file" and PREFIX in result.stderr:
+    if args.stats != "stderr" and args.stats != "unwritable" and PREFIX in stderr:
         problems.append("report lines on stderr although a file was asked for")
-    problems += problems_with(expectations_from(result.stdout), reports_in(report_text))
-    sys.stdout.write(result.stdout + "--- stderr ---\n" + result.stderr)
-    if args.stats == "file":
-        sys.stdout.write("--- report file ---\n" + report_text)
+    program = args.program if args.check_init_sites else None
+    if args.mode == "pause":
+        problems += [f"while running: {p}"
+                     for p in problems_with(expected, reports_in(rendered or ""), program)]
+    reports = json_reports_in(report_text) if args.stats == "json" else reports_in(report_text)
+    problems += problems_with(expected, reports, program)
+    sys.stdout.write(stdout + "--- stderr ---\n" + stderr)
+    if args.stats != "stderr":
+        sys.stdout.write("--- report ---\n" + report_text)
+    if rendered is not None:
+        sys.stdout.write("--- rendered live file ---\n" + rendered)
     for problem in problems:
         print("FAIL:", problem)
     if not problems:

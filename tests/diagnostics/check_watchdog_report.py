@@ -31,7 +31,8 @@ END = re.compile(r"^barrier-shim: watchdog: end of report for tid (\d+)$")
 COMPLETED = re.compile(
     r"^barrier-shim: watchdog: pid (\d+): barrier (0x[0-9a-f]{16}) round (\d+) "
     r"completed after (\d+\.\d)s$")
-FRAME = re.compile(r"^  #\d+ 0x[0-9a-f]{16} wait_for_missing_participant\+0x[0-9a-f]+$")
+FRAME = re.compile(r"^  #\d+ 0x[0-9a-f]{16} wait_for_missing_participant\+0x[0-9a-f]+"
+                   r"(?: \(.+\+0x[0-9a-f]+\))?$")
 
 
 def parse_reports(stderr_lines):

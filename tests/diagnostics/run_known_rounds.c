@@ -8,17 +8,27 @@
  * Barrier A: private, count 2, 300 rounds. Barrier B: process-shared in a
  * MAP_SHARED page, count 3, 200 rounds. Then 5 scratch mappings and B's page
  * are unmapped (B destroyed first).
+ * Each barrier is initialised in a function of its own, init_barrier_A,
+ * _B, _C, which the report must name as its call site ("init" on its line).
  * Modes say how the process ends:
- *   return      main returns
- *   exit        another thread calls exit(0) while main waits to join it
- *   fork-child  main forks; the child runs 100 rounds on its own barrier C
- *               (private, count 2), prints "child pid N" and its own lines,
- *               and calls exit(0); the parent waits for it and returns
+ *   return        main returns
+ *   exit          another thread calls exit(0) while main waits to join it
+ *   fork-child    main forks; the child runs 100 rounds on its own barrier C
+ *                 (private, count 2), prints "child pid N" and its own
+ *                 lines, and calls exit(0); the parent waits for it and
+ *                 returns
+ *   close-stderr  main closes descriptor 2, then returns (as ls does)
+ *   sigterm, sigint, sigkill
+ *                 main sends itself that signal (default action: the
+ *                 process is killed without exit())
+ *   pause         main prints "waiting for stdin", reads standard input to
+ *                 its end, then returns
  * Exits 0 if every wait returned correctly; 1 otherwise; 2 on a setup error.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,15 +64,30 @@ static void setup_failed(const char *what, int error)
     exit(2);
 }
 
+typedef int (*initialiser)(pthread_barrier_t *, const pthread_barrierattr_t *, unsigned);
+
+/* One call site of pthread_barrier_init per barrier, for the report to name. */
+#define INITIALISER(NAME)                                                                     \
+    __attribute__((noinline)) static int init_barrier_##NAME(                                 \
+        pthread_barrier_t *barrier, const pthread_barrierattr_t *attr, unsigned count)        \
+    {                                                                                         \
+        int error = pthread_barrier_init(barrier, attr, count);                               \
+        __asm__ __volatile__("" ::: "memory"); /* a call, not a tail jump */                  \
+        return error;                                                                         \
+    }
+INITIALISER(A)
+INITIALISER(B)
+INITIALISER(C)
+
 /* `count` participants (this thread and count - 1 others) run `rounds`
- * rounds on `barrier`, initialised here with `pshared`. */
+ * rounds on `barrier`, initialised with `pshared` by `init`. */
 static void run_barrier(const char *name, pthread_barrier_t *barrier, int pshared, int count,
-                        int rounds)
+                        int rounds, initialiser init, const char *init_name)
 {
     pthread_barrierattr_t attr;
     pthread_barrierattr_init(&attr);
     pthread_barrierattr_setpshared(&attr, pshared);
-    int error = pthread_barrier_init(barrier, &attr, (unsigned)count);
+    int error = init(barrier, &attr, (unsigned)count);
     pthread_barrierattr_destroy(&attr);
     if (error != 0)
         setup_failed("pthread_barrier_init", error);
@@ -76,8 +101,9 @@ static void run_barrier(const char *name, pthread_barrier_t *barrier, int pshare
     run_rounds(&run);
     for (int i = 0; i < count - 1; ++i)
         pthread_join(helpers[i], NULL);
-    printf("barrier %s %p kind %s rounds %d waits %d\n", name, (void *)barrier,
-           pshared == PTHREAD_PROCESS_SHARED ? "shared" : "private", rounds, rounds * count);
+    printf("barrier %s %p kind %s rounds %d waits %d init %s\n", name, (void *)barrier,
+           pshared == PTHREAD_PROCESS_SHARED ? "shared" : "private", rounds, rounds * count,
+           init_name);
 }
 
 static int unmap_scratch_mappings(void)
@@ -111,7 +137,8 @@ static void run_child(void)
 {
     printf("child pid %d\n", (int)getpid());
     pthread_barrier_t barrier_c;
-    run_barrier("C", &barrier_c, PTHREAD_PROCESS_PRIVATE, 2, ROUNDS_C);
+    run_barrier("C", &barrier_c, PTHREAD_PROCESS_PRIVATE, 2, ROUNDS_C, init_barrier_C,
+                "init_barrier_C");
     pthread_barrier_destroy(&barrier_c);
     printf("unmap-lock calls 0\n");
     exit(finish());
@@ -119,9 +146,14 @@ static void run_child(void)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2 || (strcmp(argv[1], "return") != 0 && strcmp(argv[1], "exit") != 0 &&
-                      strcmp(argv[1], "fork-child") != 0)) {
-        fprintf(stderr, "usage: %s return|exit|fork-child\n", argv[0]);
+    static const char *const modes[] = {"return", "exit",   "fork-child", "close-stderr",
+                                        "sigterm", "sigint", "sigkill",    "pause"};
+    int known = 0;
+    for (size_t i = 0; argc == 2 && i < sizeof(modes) / sizeof(modes[0]); ++i)
+        known |= strcmp(argv[1], modes[i]) == 0;
+    if (!known) {
+        fprintf(stderr, "usage: %s return|exit|fork-child|close-stderr|sigterm|sigint|sigkill|"
+                        "pause\n", argv[0]);
         return 2;
     }
     alarm(SELF_LIMIT_SECONDS); /* SIGALRM ends a program that hangs for good */
@@ -129,14 +161,16 @@ int main(int argc, char **argv)
     printf("pid %d\n", (int)getpid());
 
     pthread_barrier_t barrier_a;
-    run_barrier("A", &barrier_a, PTHREAD_PROCESS_PRIVATE, 2, ROUNDS_A);
+    run_barrier("A", &barrier_a, PTHREAD_PROCESS_PRIVATE, 2, ROUNDS_A, init_barrier_A,
+                "init_barrier_A");
     pthread_barrier_destroy(&barrier_a);
 
     pthread_barrier_t *barrier_b = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
                                         MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (barrier_b == MAP_FAILED)
         setup_failed("mmap", errno);
-    run_barrier("B", barrier_b, PTHREAD_PROCESS_SHARED, 3, ROUNDS_B);
+    run_barrier("B", barrier_b, PTHREAD_PROCESS_SHARED, 3, ROUNDS_B, init_barrier_B,
+                "init_barrier_B");
     /* A process-shared destroy waits out exit windows: one unmap-lock call. */
     pthread_barrier_destroy(barrier_b);
     int unmap_lock_calls = 1;
@@ -152,6 +186,24 @@ int main(int argc, char **argv)
             setup_failed("pthread_create", errno);
         pthread_join(exiter, NULL); /* never returns: the process exits */
         return 1;
+    }
+    const int signals[] = {SIGTERM, SIGINT, SIGKILL};
+    const char *signal_modes[] = {"sigterm", "sigint", "sigkill"};
+    for (int i = 0; i < 3; ++i) {
+        if (strcmp(argv[1], signal_modes[i]) == 0 && finish() == 0) {
+            fflush(stdout);
+            signal(signals[i], SIG_DFL); /* a background job may have inherited SIG_IGN */
+            kill(getpid(), signals[i]);
+            pause(); /* the signal's default action ends the process */
+        }
+    }
+    if (strcmp(argv[1], "close-stderr") == 0)
+        close(STDERR_FILENO);
+    if (strcmp(argv[1], "pause") == 0) {
+        printf("waiting for stdin\n");
+        char buffer[64];
+        while (read(STDIN_FILENO, buffer, sizeof(buffer)) > 0) {
+        }
     }
     if (strcmp(argv[1], "fork-child") == 0) {
         fflush(stdout);

@@ -51,12 +51,13 @@ fi
 
 if meson install -C "$build" --no-rebuild --destdir "$destdir" >"$work/install.log" 2>&1; then
   installed=$(cd "$destdir" && find . -type f -o -type l | sort)
-  expected=$(printf '%s\n' ./usr/bin/barrier-shim ./usr/lib/libbarrier-shim.so \
+  expected=$(printf '%s\n' ./usr/bin/barrier-shim ./usr/bin/barrier-shim-stats \
+    ./usr/lib/libbarrier-shim.so ./usr/share/man/man1/barrier-shim-stats.1 \
     ./usr/share/man/man1/barrier-shim.1)
   if [ "$installed" = "$expected" ]; then
-    pass "meson install --destdir installs the library, the command and the man page, nothing else"
+    pass "meson install --destdir installs the library, the commands and their man pages, nothing else"
   else
-    fail "meson install --destdir installs the library, the command and the man page, nothing else" \
+    fail "meson install --destdir installs the library, the commands and their man pages, nothing else" \
       "installed:" $installed
   fi
 else

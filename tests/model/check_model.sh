@@ -152,14 +152,14 @@ printf '%-40s %10s %11s %6s %6s  %s\n' "check" "states" "transitions" "errors" "
 checks=0
 unexpected=0
 # Checks marked `soak` in models.txt (the largest searches, a minute or more
-# on 2 cores together) run only with BARRIER_SHIM_SOAK=1 (scripts/test
+# on 2 cores together) run only with BSHIM_SOAK=1 (scripts/test
 # --soak); the rest cover every code path and every broken variant.
 soak_skipped=0
 while read -r name model expect defines; do
   case $name in ''|'#'*) continue ;; esac
   if [ "$name" = soak ]; then
     read -r name model expect defines <<<"$model $expect $defines"
-    if [ "${BARRIER_SHIM_SOAK:-}" != 1 ]; then
+    if [ "${BSHIM_SOAK:-}" != 1 ]; then
       soak_skipped=$((soak_skipped + 1))
       continue
     fi
@@ -179,5 +179,5 @@ if [ "$checks" = 0 ]; then
   exit 1
 fi
 echo "model: $checks checks, $((checks - unexpected)) as expected, $unexpected not" \
-  "($soak_skipped larger ones only with BARRIER_SHIM_SOAK=1)"
+  "($soak_skipped larger ones only with BSHIM_SOAK=1)"
 [ "$unexpected" = 0 ]

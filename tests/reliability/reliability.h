@@ -3,7 +3,7 @@
  * one report line, a self-imposed alarm).
  *
  * Every stress test has an iteration bound and a time bound.  With
- * BARRIER_SHIM_SOAK set to anything but "" or "0" (scripts/test --soak), both
+ * BSHIM_SOAK set to anything but "" or "0" (scripts/test --soak), both
  * are multiplied by SOAK_FACTOR, and so is the alarm. */
 #ifndef RELIABILITY_H
 #define RELIABILITY_H
@@ -14,7 +14,7 @@ enum { SOAK_FACTOR = 10 };
 
 static inline unsigned soak_factor(void)
 {
-    const char *soak = getenv("BARRIER_SHIM_SOAK");
+    const char *soak = getenv("BSHIM_SOAK");
     return (soak && *soak && strcmp(soak, "0") != 0) ? SOAK_FACTOR : 1;
 }
 

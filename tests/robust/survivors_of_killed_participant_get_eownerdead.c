@@ -20,7 +20,7 @@
  * and the test fails.
  *
  * Arguments: [trials] [seconds] [hang-seconds]  (defaults 200, 60 and 10;
- * BARRIER_SHIM_SOAK=1 multiplies the first two by 10). Whichever of the first
+ * BSHIM_SOAK=1 multiplies the first two by 10). Whichever of the first
  * two bounds comes first ends the run; survivors not done hang-seconds after
  * the kill count as hung (the controls, which hang, use a shorter one). */
 #include "robust_kill.h"
@@ -125,7 +125,7 @@ static bool survivors_end(pid_t children[PROCESSES], int killed, int *bad_exits)
 
 int main(int argc, char **argv)
 {
-    const bool soak = getenv("BARRIER_SHIM_SOAK") != NULL;
+    const bool soak = getenv("BSHIM_SOAK") != NULL;
     long trials = argc > 1 ? atol(argv[1]) : 200;
     long seconds = argc > 2 ? atol(argv[2]) : 60;
     if (argc > 3)

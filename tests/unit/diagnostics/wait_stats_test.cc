@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "contract/diagnostic_hooks.h"
+#include "diagnostics/stats_file.h"
+#include "diagnostics/stats_format.h"
 #include "diagnostics/wait_stats.h"
 
 namespace {
@@ -23,7 +25,10 @@ using bshim::WaitOutcome;
 
 class WaitStats : public ::testing::Test {
  protected:
-  void SetUp() override { bshim::stats_reset(); }
+  void SetUp() override {
+    bshim::stats_reset();
+    bshim::stats_write_header();  // as at load: this process's pid
+  }
   void TearDown() override { bshim::stats_reset(); }
 
   static BarrierStatsSnapshot row_of(const void* barrier) {
@@ -172,20 +177,70 @@ TEST_F(WaitStats, TheReportHasOneLineForEachUsedBarrierWithItsCounts) {
   const std::string text = report_text();
   const std::string pid = std::to_string(getpid());
   EXPECT_NE(text.find("barrier-shim: stats: pid " + pid + ":"), std::string::npos) << text;
-  // prefix words (2), address, kind, rounds, waits, spun, yielded, slept, broken, longest
+  // prefix words (2), address, kind, count, rounds, waits, spun, yielded, slept, broken,
+  // longest, initialised at (count and site "-": no init recorded)
   EXPECT_EQ(words_of_line_with(text, "0x0000000000010020"),
             (std::vector<std::string>{"barrier-shim:", "stats:", "0x0000000000010020", "private",
-                                      "1", "3", "1", "0", "1", "0", "0.001500"}))
+                                      "-", "1", "3", "1", "0", "1", "0", "0.001500", "-"}))
       << text;
   EXPECT_EQ(words_of_line_with(text, "0x0000000000010040"),
             (std::vector<std::string>{"barrier-shim:", "stats:", "0x0000000000010040", "shared",
-                                      "0", "1", "0", "1", "0", "0", "0.000000"}))
+                                      "-", "0", "1", "0", "1", "0", "0", "0.000000", "-"}))
       << text;
   EXPECT_TRUE(words_of_line_with(text, "other-barriers").empty()) << text;
   EXPECT_NE(text.find("unmap lock: 1 calls, 1 had to wait, 2.000000 s waiting in total, "
                       "longest 2.000000 s\n"),
             std::string::npos)
       << text;
+}
+
+TEST_F(WaitStats, WaitsAreTheSumOfTheOutcomesSoARowAlwaysAddsUp) {
+  const void* barrier = fake_barrier(1);
+  for (WaitOutcome outcome : {WaitOutcome::kCompletedRound, WaitOutcome::kSpun,
+                              WaitOutcome::kYielded, WaitOutcome::kSlept, WaitOutcome::kBroken}) {
+    stats_record_wait(barrier, false, outcome, 1);
+  }
+  const BarrierStatsSnapshot row = row_of(barrier);
+  EXPECT_EQ(row.waits, row.rounds + row.spun + row.yielded + row.slept + row.broken);
+  EXPECT_EQ(row.waits, 5u);
+}
+
+TEST_F(WaitStats, AnInitRecordsTheCountAndTheCallSite) {
+  const void* barrier = fake_barrier(1);
+  const void* site = reinterpret_cast<const void*>(&fake_barrier);
+  bshim::stats_record_init(barrier, site, 3);
+  const BarrierStatsSnapshot row = row_of(barrier);
+  EXPECT_EQ(row.count, 3u);
+  EXPECT_EQ(row.inits, 1u);
+  EXPECT_EQ(row.init_site, reinterpret_cast<uintptr_t>(site));
+  EXPECT_FALSE(row.sites_differ);
+  EXPECT_FALSE(row.counts_differ);
+  bshim::stats_record_init(barrier, nullptr, 4);
+  const BarrierStatsSnapshot again = row_of(barrier);
+  EXPECT_EQ(again.count, 4u);
+  EXPECT_EQ(again.inits, 2u);
+  EXPECT_TRUE(again.sites_differ);
+  EXPECT_TRUE(again.counts_differ);
+}
+
+// Released waiters counted with no round: their last arriver had not yet
+// returned (counted) when the row was read.
+TEST_F(WaitStats, RoundsWhoseLastArriverWasNotCountedAreInferredForPrivateBarriers) {
+  const void* barrier = fake_barrier(1);
+  bshim::stats_record_init(barrier, nullptr, 4);
+  stats_record_wait(barrier, false, WaitOutcome::kSlept, 1);
+  stats_record_wait(barrier, false, WaitOutcome::kSlept, 1);
+  EXPECT_EQ(bshim::rounds_missing_their_last_arriver(row_of(barrier)), 1u);
+  stats_record_wait(barrier, false, WaitOutcome::kCompletedRound, 1);
+  EXPECT_EQ(bshim::rounds_missing_their_last_arriver(row_of(barrier)), 0u);
+  for (int i = 0; i < 4; ++i) stats_record_wait(barrier, false, WaitOutcome::kSpun, 1);
+  // 6 released, 3 per round: at least 2 rounds, 1 counted.
+  EXPECT_EQ(bshim::rounds_missing_their_last_arriver(row_of(barrier)), 1u);
+  // A process-shared barrier's rounds complete in whichever process: no inference.
+  const void* shared = fake_barrier(2);
+  bshim::stats_record_init(shared, nullptr, 2);
+  stats_record_wait(shared, true, WaitOutcome::kSlept, 1);
+  EXPECT_EQ(bshim::rounds_missing_their_last_arriver(row_of(shared)), 0u);
 }
 
 TEST_F(WaitStats, AReportWithoutWaitsSaysSo) {
