@@ -11,6 +11,7 @@
 #include "load_unwinder.h"
 #include "os/cancel_type.h"
 #include "os/environment.h"
+#include "os/realtime_policy.h"
 #include "real_functions.h"
 #include "robust/robust_membership.h"
 #include "barrier/tool_annotations.h"
@@ -26,8 +27,11 @@ namespace {
 // Nor has the child joined any robust barrier's membership: its parent's
 // SEM_UNDO adjustments are not inherited. (The thread records were wiped by
 // the kernel already, before any library's handler ran; this covers kernels
-// without MADV_WIPEONFORK.)
+// without MADV_WIPEONFORK.) The forking thread asks its scheduling policy
+// again: SCHED_RESET_ON_FORK gives the child SCHED_OTHER where the parent
+// thread was real-time (os/realtime_policy.h).
 void reset_unmap_lock_in_child() {
+  bshim::note_scheduling_change();
   bshim::reset_thread_records_in_child();
   bshim::process_unmap_lock().reset_in_child_after_fork();
   bshim::forget_memberships_in_child();

@@ -11,7 +11,8 @@
 // The cache: each thread remembers the answer with the process's policy
 // epoch at the time; note_scheduling_change() (the preload layer's wrappers
 // of pthread_setschedparam, pthread_setschedprio, sched_setscheduler and
-// sched_setparam, for any thread) moves the epoch on, and every thread asks
+// sched_setparam, for any thread, and its fork child handler, since
+// SCHED_RESET_ON_FORK gives the child SCHED_OTHER) moves the epoch on, and every thread asks
 // the kernel again at its next question. A change the wrappers do not see
 // (a raw sched_setattr, chrt -p from outside) leaves a stale answer until
 // the next epoch: the barrier then yields where it need not, or sleeps where
