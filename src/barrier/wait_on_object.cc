@@ -164,15 +164,17 @@ Armed arm_sleep_unless_over(BarrierObject* object, const BarrierConstants& const
       t_yield_budget != 0 ? t_yield_budget - 1 : policy.yield_iterations;
   const uint32_t yields =
       yields_before_sleeping((constants.flags & kFlagSpin) != 0, t_spin_budget, yield_budget);
-  for (uint32_t i = 0; i < yields && !lock.unmapper_waiting(); ++i) {
+  const bool realtime = yields != 0 && calling_thread_is_realtime();
+  const uint32_t tries = yields_to_try(yields, realtime);
+  for (uint32_t i = 0; i < tries && !lock.unmapper_waiting(); ++i) {
     const Round seen = classify_in_window(object, constants, round);
     if (seen != Round::kOpen) {
       t_yield_budget = next_yield_budget(yield_budget, true) + 1;
       return from_round(seen, Armed::kReleasedWhileYielding);
     }
-    sched_yield();
+    if (!yield_may_help(realtime)) break;
   }
-  if (yields != 0) t_yield_budget = next_yield_budget(yield_budget, false) + 1;
+  if (tries != 0) t_yield_budget = next_yield_budget(yield_budget, false) + 1;
   // acquire: see classify_in_window.
   uint64_t state = object->state.load(std::memory_order_acquire);
   for (;;) {

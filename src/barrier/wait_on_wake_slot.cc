@@ -104,14 +104,16 @@ WaitOutcome wait_for_completion(WakeSlot& slot, uint32_t round, bool may_spin,
   const uint32_t yield_budget =
       stored_yields != 0 ? stored_yields - 1 : policy.yield_iterations;
   const uint32_t yields = yields_before_sleeping(may_spin, next_budget, yield_budget);
-  for (uint32_t i = 0; i < yields; ++i) {
+  const bool realtime = yields != 0 && calling_thread_is_realtime();
+  const uint32_t tries = yields_to_try(yields, realtime);
+  for (uint32_t i = 0; i < tries; ++i) {
     if (round_complete(slot, round, &open_round)) {
       store_yield_budget(slot, stored_yields, next_yield_budget(yield_budget, true));
       return WaitOutcome::kYielded;
     }
-    sched_yield();
+    if (!yield_may_help(realtime)) break;
   }
-  if (yields != 0) store_yield_budget(slot, stored_yields, next_yield_budget(yield_budget, false));
+  if (tries != 0) store_yield_budget(slot, stored_yields, next_yield_budget(yield_budget, false));
   sleep_until_complete(slot, round, watch);
   return WaitOutcome::kSlept;
 }

@@ -51,6 +51,9 @@ uint64_t measure_relax_ns() {
 
 const WaitPolicy& wait_policy() { return g_policy; }
 
+__thread uint32_t t_realtime_waits_without_yields __attribute__((tls_model("initial-exec")));
+__thread uint32_t t_quick_yields_in_a_row __attribute__((tls_model("initial-exec")));
+
 void configure_wait_policy() {
   const uint64_t relax_ns = measure_relax_ns();
   const uint64_t min_ns =

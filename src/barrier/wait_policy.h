@@ -24,8 +24,11 @@
 //   BARRIER_SHIM_YIELDS       sched_yield calls before sleeping (default 32)
 #pragma once
 
+#include <sched.h>
+
 #include <cstdint>
 
+#include "os/monotonic_clock.h"
 #include "os/realtime_policy.h"
 
 namespace bshim {
@@ -71,16 +74,70 @@ uint32_t next_spin_budget(uint32_t budget, uint32_t spun, bool satisfied_by_spin
 // How many sched_yield() calls come before sleeping. When all participants
 // can run at once and the spin budget has shrunk to its minimum, recent rounds
 // all ended in sleep (one participant is slow): yielding would only burn CPU,
-// so the waiter sleeps at once. A real-time waiter sleeps at once too: its
-// yield lets only threads of its own priority run, so a participant of lower
-// priority on its CPU would wait for the yields to end (os/realtime_policy.h;
-// participants of equal real-time priority then meet through the futex).
-// Otherwise the adaptive yield budget.
+// so the waiter sleeps at once. Otherwise the adaptive yield budget.
 inline uint32_t yields_before_sleeping(bool spins, uint32_t spin_budget, uint32_t yield_budget) {
   const WaitPolicy& policy = wait_policy();
   if (spins && spin_budget <= policy.min_spin_iterations) return 0;
-  if (yield_budget != 0 && calling_thread_is_realtime()) return 0;
   return yield_budget;
+}
+
+// A real-time waiter's yield that comes back sooner than this ran no other
+// thread: a yield that does not switch takes about 0.5 us on the 2-CPU VM
+// (FIFO, nothing else runnable), one that lets a peer run and comes back
+// takes two context switches at least.
+inline constexpr uint64_t kYieldThatRanNobodyNs = 2'000;
+
+// One yield of the yield phase; false when yielding cannot help and the
+// waiter should sleep now. sched_yield lets only threads of the waiter's own
+// real-time priority run, so a real-time waiter whose participant of lower
+// priority is runnable on its CPU gets the CPU straight back, and its yields
+// only keep that participant off the CPU (pi_stress of rt-tests lost up to
+// 30% of its inversions to them): such a yield, quick, ends the phase.
+// Peers of equal real-time priority that outnumber the CPUs do run in its
+// yields (slow ones), and keep meeting without a futex round trip, as
+// SCHED_OTHER waiters do (os/realtime_policy.h says whether it is
+// real-time).
+//
+// A quick yield still costs a system call per wait (about 0.5 us: 16% of
+// pi_stress's inversions), so after kQuickYieldsInARow quick ones in a row
+// (across waits; a slow one resets the run) the thread's next
+// kRealtimeWaitsWithoutYields waits sleep without yielding at all, and the
+// wait after them probes again. One quick yield is not enough: peers of
+// equal priority that outnumber the CPUs meet a quick yield now and then
+// (its CPU's peer was asleep), and skipping on every one let their rounds
+// fall into sleeping for good (4 FIFO threads on 2 CPUs: 2.3 us per round,
+// 51 us with skips after any quick yield; glibc 36 us).
+inline constexpr uint32_t kQuickYieldsInARow = 3;
+inline constexpr uint32_t kRealtimeWaitsWithoutYields = 15;
+// This thread's waits left to sleep without yielding, and its quick yields
+// in a row (real-time only).
+extern __thread uint32_t t_realtime_waits_without_yields __attribute__((tls_model("initial-exec")));
+extern __thread uint32_t t_quick_yields_in_a_row __attribute__((tls_model("initial-exec")));
+
+// The yields a waiter tries in this wait: `yields`, or none for a real-time
+// waiter within kRealtimeWaitsWithoutYields waits of a quick yield.
+inline uint32_t yields_to_try(uint32_t yields, bool realtime) {
+  if (!realtime || t_realtime_waits_without_yields == 0) return yields;
+  --t_realtime_waits_without_yields;
+  return 0;
+}
+
+inline bool yield_may_help(bool realtime) {
+  if (!realtime) {
+    sched_yield();
+    return true;
+  }
+  const uint64_t before = monotonic_ns();
+  sched_yield();
+  if (monotonic_ns() - before >= kYieldThatRanNobodyNs) {
+    t_quick_yields_in_a_row = 0;
+    return true;
+  }
+  if (++t_quick_yields_in_a_row >= kQuickYieldsInARow) {
+    t_quick_yields_in_a_row = 0;
+    t_realtime_waits_without_yields = kRealtimeWaitsWithoutYields;
+  }
+  return false;
 }
 
 // The adaptive yield budget, for barriers with more participants than CPUs:
