@@ -353,6 +353,19 @@ inline void announce_destroyed_barrier([[maybe_unused]] const BarrierObject* obj
 #endif
 }
 
+// True under Valgrind: its futex wrapper counts FUTEX_WAIT as a read of the
+// word by the calling thread, so a sleeper that waits again after its round
+// was released (wait_on_object.cc) would be reported racing with whoever
+// reuses the memory; it reads through process_vm_readv instead, which
+// Valgrind does not attribute to the barrier's memory.
+inline bool futex_waits_count_as_reads() {
+#if BSHIM_VALGRIND_ANNOTATIONS
+  return tool_detail::g_under_valgrind;
+#else
+  return false;
+#endif
+}
+
 // Once, from the library's constructor: the shim's static tables of atomic
 // words that every wait uses. (Thread-local counters need nothing: one thread
 // each. Tables that only diagnostics or robust mode use are not covered.)
