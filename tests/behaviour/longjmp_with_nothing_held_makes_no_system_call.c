@@ -6,14 +6,10 @@
  * handler included (SIGUSR1 handler that siglongjmps back).
  * Argument: 'longjmp', 'siglongjmp' or 'from-handler'. */
 #include "behaviour.h"
+#include "trap_system_call.h"
 
 #include <dlfcn.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <setjmp.h>
-#include <stddef.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 
 #define JUMPS 1000
@@ -29,21 +25,6 @@ static void jump_back(int sig)
     siglongjmp(jump_target, 1);
 }
 
-/* sigaltstack traps (SIGSYS, counted); every other call is allowed. */
-static int trap_sigaltstack(void)
-{
-    struct sock_filter filter[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 3),
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_sigaltstack, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-    };
-    struct sock_fprog program = {sizeof filter / sizeof filter[0], filter};
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -1;
-    return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program);
-}
 
 static int shim_is_loaded(void)
 {
@@ -73,7 +54,7 @@ int main(int argc, char **argv)
     if (sigaction(SIGSYS, &on_sigsys, NULL) != 0 || sigaction(SIGUSR1, &on_usr1, NULL) != 0) {
         bh_setup_error("sigaction: %s", strerror(errno));
     }
-    if (trap_sigaltstack() != 0) bh_setup_error("seccomp: %s", strerror(errno));
+    if (trap_system_call(__NR_sigaltstack) != 0) bh_setup_error("seccomp: %s", strerror(errno));
     bh_phase_set("jumping");
     for (volatile int i = 0; i < JUMPS; i++) {
         if (sigsetjmp(jump_target, 1) != 0) continue;

@@ -7,13 +7,9 @@
  * counted for the child's waiting thread.
  * Exit 77 (skip) without the privilege to use SCHED_FIFO. */
 #include "behaviour.h"
+#include "trap_system_call.h"
 
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <sched.h>
-#include <stddef.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -29,20 +25,6 @@ static void count_yield(int sig)
     if ((int)syscall(SYS_gettid) == atomic_load(&counted_tid)) atomic_fetch_add(&yields, 1);
 }
 
-static int trap_sched_yield(void)
-{
-    struct sock_filter filter[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 3),
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_sched_yield, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-    };
-    struct sock_fprog program = {sizeof filter / sizeof filter[0], filter};
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -1;
-    return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program);
-}
 
 static void busy_ms(double ms)
 {
@@ -87,7 +69,7 @@ int main(void)
     on_sigsys.sa_handler = count_yield;
     sigemptyset(&on_sigsys.sa_mask);
     if (sigaction(SIGSYS, &on_sigsys, NULL) != 0) bh_setup_error("sigaction");
-    if (trap_sched_yield() != 0) bh_setup_error("seccomp: %s", strerror(errno));
+    if (trap_system_call(__NR_sched_yield) != 0) bh_setup_error("seccomp: %s", strerror(errno));
     if (pthread_barrier_init(&barrier, NULL, 2) != 0) bh_setup_error("pthread_barrier_init");
     bh_phase_set("rounds of the real-time parent");
     wait_first(2); /* under SCHED_FIFO: the answer "real-time" is cached */

@@ -22,13 +22,8 @@ mkdir -p "$elsewhere" "$work/links"
 for variable in $(compgen -v BARRIER_SHIM_); do unset "$variable"; done
 unset LD_PRELOAD
 
-pass() { echo "PASS: $1"; }
-fail() {  # fail NAME DETAIL...
-  echo "FAIL: $1"
-  shift
-  printf '    %s\n' "$@"
-  failures=$((failures + 1))
-}
+# pass NAME, fail NAME DETAIL... (counts failures).
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/verdicts.sh"
 
 # --- meson setup --prefix, build what is installed, meson install ----------
 install_log=$work/install.log

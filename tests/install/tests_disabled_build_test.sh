@@ -12,13 +12,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/barrier-shim-notests.XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT
 build=$work/build destdir=$work/destdir
 
-pass() { echo "PASS: $1"; }
-fail() {  # fail NAME DETAIL...
-  echo "FAIL: $1"
-  shift
-  printf '    %s\n' "$@"
-  failures=$((failures + 1))
-}
+# pass NAME, fail NAME DETAIL... (counts failures).
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/verdicts.sh"
 
 if nice meson setup -Dtests=disabled --prefix=/usr --libdir=lib "$build" "$source_root" >"$work/setup.log" 2>&1; then
   pass "meson setup -Dtests=disabled succeeds"

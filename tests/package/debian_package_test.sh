@@ -28,13 +28,8 @@ tree=$work/barrier-shim
 unset LD_PRELOAD
 for variable in $(compgen -v BARRIER_SHIM_); do unset "$variable"; done
 
-pass() { echo "PASS: $1"; }
-fail() {  # fail NAME DETAIL...
-  echo "FAIL: $1"
-  shift
-  printf '    %s\n' "$@"
-  failures=$((failures + 1))
-}
+# pass NAME, fail NAME DETAIL... (counts failures).
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/verdicts.sh"
 
 # --- dpkg-buildpackage -----------------------------------------------------
 if (cd "$tree" && nice dpkg-buildpackage -us -uc -b) >"$work/build.log" 2>&1; then

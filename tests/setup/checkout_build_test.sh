@@ -24,13 +24,8 @@ library=$checkout/build/preload/libbarrier-shim.so
 for variable in $(compgen -v BARRIER_SHIM_); do unset "$variable"; done
 unset LD_PRELOAD
 
-pass() { echo "PASS: $1"; }
-fail() {  # fail NAME DETAIL...
-  echo "FAIL: $1"
-  shift
-  printf '    %s\n' "$@"
-  failures=$((failures + 1))
-}
+# pass NAME, fail NAME DETAIL... (counts failures).
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/verdicts.sh"
 
 # launch NAME: runs print_barrier_provider through the copy's command, with
 # its stdout in $work/NAME.out, stderr in $work/NAME.err, exit status in

@@ -35,13 +35,8 @@ exit 100
 EOF_STUB
 chmod +x "$work/bin/"*
 
-pass() { echo "PASS: $1"; }
-fail() {  # fail NAME DETAIL...
-  echo "FAIL: $1"
-  shift
-  printf '    %s\n' "$@"
-  failures=$((failures + 1))
-}
+# pass NAME, fail NAME DETAIL... (counts failures).
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/verdicts.sh"
 
 # requested SCRIPT ARG...: the packages SCRIPT asks apt-get for, sorted.
 requested() {
