@@ -35,17 +35,25 @@ bshim_log() { printf 'barrier-shim: %s\n' "$*" >&2; }
 
 # Runs "$@" while holding the lock on build/.setup.lock, waiting for it if
 # another process holds it. The lock is taken in a subshell and released when
-# that ends; calls nested inside it do not take it again.
+# that ends; calls nested inside it do not take it again. In a checkout this
+# user cannot write (someone else's, a read-only mount), the lock file is
+# opened for reading, which flock takes as well; with no lock file there,
+# "$@" runs without it: nobody can build in such a build/, and ninja says so
+# if anything is stale.
 bshim_locked() {
   if [ -n "${bshim_lock_held:-}" ]; then "$@"; return; fi
   mkdir -p "$BSHIM_BUILD" || return 1
   (
-    exec {lock_fd}>>"$BSHIM_BUILD/.setup.lock" || exit 1
+    bshim_lock_held=1
+    if ! { exec {lock_fd}>>"$BSHIM_BUILD/.setup.lock"; } 2>/dev/null &&
+       ! { exec {lock_fd}<"$BSHIM_BUILD/.setup.lock"; } 2>/dev/null; then
+      "$@"
+      exit
+    fi
     if ! flock -n "$lock_fd"; then
       bshim_log "waiting for another launch to finish building $BSHIM_BUILD ..."
       flock "$lock_fd" || exit 1
     fi
-    bshim_lock_held=1
     "$@"
   )
 }

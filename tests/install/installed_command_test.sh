@@ -168,6 +168,18 @@ expect_variables "no option sets no variable" ""
 expect_variables "--stats sets BARRIER_SHIM_STATS=1" "BARRIER_SHIM_STATS=1" --stats
 expect_variables "--stats=PATH sets BARRIER_SHIM_STATS to PATH made absolute" \
   "BARRIER_SHIM_STATS=$elsewhere/table.txt" --stats=table.txt
+# The library reads %p and %% in the whole path, so a current directory with
+# a % in its name must reach it as it is: the table lands in that directory.
+percent_directory="$work/run%p at 100%"
+mkdir "$percent_directory"
+name="--stats=PATH run from a directory whose name has a %: the table is appended there"
+output=$(cd "$percent_directory" && "$command" --stats=table.txt "$provider_program" 2>&1)
+if grep -q 'round: serial' <<<"$output" && grep -q 'stats: barrier ' "$percent_directory/table.txt" 2>/dev/null &&
+   ! grep -q BARRIER_SHIM_STATS <<<"$output"; then
+  pass "$name"
+else
+  fail "$name" "files there: $(ls -A "$percent_directory")" "output:" "$output"
+fi
 expect_variables "--watchdog=SECONDS sets BARRIER_SHIM_WATCHDOG" "BARRIER_SHIM_WATCHDOG=7" --watchdog=7
 expect_variables "--watchdog takes decimals" "BARRIER_SHIM_WATCHDOG=0.5" --watchdog=0.5
 expect_variables "--robust sets BARRIER_SHIM_ROBUST=1" "BARRIER_SHIM_ROBUST=1" --robust

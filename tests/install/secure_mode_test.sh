@@ -3,8 +3,9 @@
 # rule: the program would run with an effective uid or gid other than the
 # invoker's real one (a set-user-ID file of another owner, a set-group-ID
 # file of another group), or has file capabilities and the invoker's real
-# uid is not 0; set-id bits and capabilities count for nothing under
-# no_new_privs or on a nosuid mount. For each case, --explain's verdict
+# uid is not 0; set-id bits and capabilities count for nothing on a nosuid
+# mount, and under no_new_privs set-id bits count for nothing and
+# capabilities only by the file's effective bit. For each case, --explain's verdict
 # (exit 0 or 3), the run (the shim, or a refusal with exit 125) and the
 # loader (run with --force, the probe says which object its
 # pthread_barrier_wait came from) must agree. One PASS/FAIL/SKIP line per
@@ -97,6 +98,15 @@ if program=$(copy_probe capabilities) && setcap cap_net_raw+ep "$program" 2>/dev
   expect_mode "file capabilities, invoked by real uid 0" normal "$program"
   expect_mode "file capabilities, invoked by another user" secure "$program" \
     setpriv --reuid="$other_uid" --regid="$other_gid" --clear-groups
+  # no_new_privs takes the capabilities away, but the kernel still makes
+  # secure mode from the file's effective bit (cap_net_raw+ep); a file with
+  # permitted capabilities only (+p) then runs in normal mode.
+  expect_mode "file capabilities with the effective bit, another user under no_new_privs" secure "$program" \
+    setpriv --reuid="$other_uid" --regid="$other_gid" --clear-groups --no-new-privs
+  if program=$(copy_probe capabilities-permitted) && setcap cap_net_raw+p "$program" 2>/dev/null; then
+    expect_mode "permitted file capabilities only, another user under no_new_privs" normal "$program" \
+      setpriv --reuid="$other_uid" --regid="$other_gid" --clear-groups --no-new-privs
+  fi
 else
   echo "SKIP: file capabilities: setcap failed on $work"
 fi

@@ -106,4 +106,35 @@ else
     "$rebuilt said they were rebuilding"
 fi
 
+# --- a checkout this user cannot write, with nothing stale ------------------
+# (a shared checkout built by someone else, a read-only mount): the launch
+# takes the lock through a file opened for reading, or goes without it when
+# there is no lock file, and runs the program. Root: a read-only bind mount
+# in a mount namespace of its own; anyone else: the write bits taken away.
+# read_only_launch NAME: launch NAME with the checkout read-only.
+read_only_launch() {
+  if [ "$(id -u)" -eq 0 ]; then
+    unshare -m bash -c 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" || exit 3
+      "$2/launch" "$3"' _ "$checkout" "$work" "$1"
+  else
+    chmod -R a-w "$checkout/build" && "$work/launch" "$1"
+    chmod -R u+w "$checkout/build"
+  fi
+}
+# The launch function as a script, for the mount namespace.
+{ echo '#!/usr/bin/env bash'; declare -f launch; echo "work=$(printf %q "$work") command=$(printf %q "$command")"
+  echo "provider_program=$(printf %q "$provider_program")"; echo 'launch "$1"'; } >"$work/launch"
+chmod +x "$work/launch"
+if [ "$(id -u)" -eq 0 ] && ! unshare -m true 2>/dev/null; then
+  echo "SKIP: a read-only checkout: root, and unshare -m is not allowed here"
+else
+  for lock_file in kept removed; do
+    [ "$lock_file" = kept ] || rm -f "$checkout/build/.setup.lock"
+    name="a launch in a checkout it cannot write, nothing stale, lock file $lock_file: runs the program"
+    read_only_launch "read-only-$lock_file"
+    if ran_under_the_shim "read-only-$lock_file"; then pass "$name"
+    else fail "$name" "$(show "read-only-$lock_file")"; fi
+  done
+fi
+
 exit $((failures > 0))
