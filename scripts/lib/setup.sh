@@ -50,7 +50,10 @@ bshim_locked() {
       "$@"
       exit
     fi
-    if ! flock -n "$lock_fd"; then
+    # Said only when the wait is a build's (a launch that finds the build
+    # up to date holds the lock for a fraction of a second): one line per
+    # rank under mpirun otherwise.
+    if ! flock -w 2 "$lock_fd"; then
       bshim_log "waiting for another launch to finish building $BSHIM_BUILD ..."
       flock "$lock_fd" || exit 1
     fi

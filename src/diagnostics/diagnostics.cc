@@ -77,7 +77,14 @@ void configure_stats(const char* value) {
     TextBuffer path(g_stats_path, sizeof(g_stats_path) - 1);
     if (value[0] != '/') {
       char directory[PATH_MAX];
-      if (getcwd(directory, sizeof(directory)) != nullptr) path.text(directory).character('/');
+      if (getcwd(directory, sizeof(directory)) != nullptr) {
+        // The directory's own % signs are not patterns: doubled, they stay.
+        for (const char* cursor = directory; *cursor != '\0'; ++cursor) {
+          if (*cursor == '%') path.character('%');
+          path.character(*cursor);
+        }
+        path.character('/');
+      }
     }
     path.text(value);
     if (path.truncated()) {
