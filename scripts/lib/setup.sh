@@ -18,7 +18,7 @@ BSHIM_LIB="$BSHIM_BUILD/preload/libbarrier-shim.so"
 
 # The Debian packages that building and running the shim need (meson.build
 # with -Dtests=disabled or auto): the library, the command, the demo.
-BSHIM_RUN_PACKAGES=(meson ninja-build g++ pkg-config libunwind-dev)
+BSHIM_RUN_PACKAGES=(meson ninja-build g++ pkg-config libunwind-dev libcap2-bin)
 # What the test suite and the benchmarks add: GoogleTest, the tools the tests
 # run the shim under or beside, the man page checks, the plots, and the
 # Debian package test (tests/package).

@@ -15,6 +15,7 @@ command=$work/barrier-shim
 sed "s|^INSTALLED_LIBRARY=.*|INSTALLED_LIBRARY='$library'|" "$script" >"$command" && chmod 755 "$command"
 mkdir "$work/system"
 unset LD_PRELOAD
+search_path=$PATH  # the rest of PATH, after the stand-ins
 
 pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1"; shift; printf '    %s\n' "$@"; failures=$((failures + 1)); }
@@ -37,7 +38,7 @@ system() {
 expect_refused() {
   local name=$1 reason=$2 output status
   rm -f "$work/ran"
-  output=$(PATH="$work/system:$PATH" "$command" touch "$work/ran" 2>&1)
+  output=$(PATH="$work/system:$search_path" "$command" touch "$work/ran" 2>&1)
   status=$?
   if [ "$status" -eq 125 ] && [ ! -e "$work/ran" ] &&
      [ "$output" = "barrier-shim: this system is not supported: $reason" ]; then
@@ -46,7 +47,7 @@ expect_refused() {
     fail "$name: the run exits 125, says why, runs nothing" \
       "exit status $status; ran: $([ -e "$work/ran" ] && echo yes || echo no); output:" "$output"
   fi
-  output=$(PATH="$work/system:$PATH" "$command" --explain "$probe" 2>&1)
+  output=$(PATH="$work/system:$search_path" "$command" --explain "$probe" 2>&1)
   status=$?
   if [ "$status" -eq 3 ] &&
      grep -qxF "verdict: the shim will NOT take effect: this system is not supported: $reason" <<<"$output"; then
@@ -74,6 +75,30 @@ expect_refused "glibc 1.99" "the shim needs glibc 2.34 or later, and this is gli
 system x86_64 fails
 expect_refused "a C library other than glibc" \
   "the shim needs glibc 2.34 or later, and getconf GNU_LIBC_VERSION names no glibc (nothing)"
+
+# A system without readelf or getcap: every program would look like a
+# script to the checks (review 6: a 32-bit program ran unprotected).
+# without TOOL: a PATH of links to every program in PATH's directories but TOOL.
+without() {
+  rm -rf "$work/without" && mkdir "$work/without"
+  local directory file
+  IFS=: read -r -a directories <<<"$PATH"
+  for directory in "${directories[@]}"; do
+    for file in "$directory"/*; do
+      [ -x "$file" ] && [ ! -e "$work/without/${file##*/}" ] && ln -s "$file" "$work/without/${file##*/}"
+    done
+  done
+  rm -f "$work/without/$1"
+  search_path=$work/without
+}
+system x86_64 "glibc 2.36"
+without readelf
+expect_refused "a system without readelf" \
+  "readelf is missing (install binutils), and the checks of a program need it"
+without getcap
+expect_refused "a system without getcap" \
+  "getcap is missing (install libcap2-bin), and the checks of a program need it"
+search_path=$PATH
 
 system x86_64 "glibc 2.34"
 expect_accepted "glibc 2.34 on x86-64 is accepted"

@@ -49,7 +49,7 @@ requested() {
 has_all() { local list=$1 p; shift; for p; do grep -qx -- "$p" <<<"$list" || return 1; done; }
 has_none() { local list=$1 p; shift; for p; do ! grep -qx -- "$p" <<<"$list" || return 1; done; }
 
-build_and_run=(meson ninja-build g++ pkg-config libunwind-dev)
+build_and_run=(meson ninja-build g++ pkg-config libunwind-dev libcap2-bin)
 test_tools=(libgtest-dev libgmock-dev valgrind spin gnuplot-nox dpkg-dev debhelper lintian)
 
 run_command=$(requested "$work/tree/scripts/barrier-shim" true)
