@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -29,6 +30,20 @@ bool map_over_table(int fd) {
   const long mapped = syscall(SYS_mmap, &g_stats_table, sizeof(StatsTable),
                               PROT_READ | PROT_WRITE, flags, fd, 0L);
   return mapped == reinterpret_cast<long>(&g_stats_table);
+}
+
+// Gives the new live file the table's length with every block of it
+// allocated now: a page that the file system could not back when first
+// touched would end the process with SIGBUS in whichever wait or init
+// touched it (a full or filling $TMPDIR), and a length above RLIMIT_FSIZE
+// would end it with SIGXFSZ here. False in either case: no live file then.
+bool give_file_the_table_length(int fd) {
+  struct rlimit limit;
+  if (getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+      limit.rlim_cur < sizeof(StatsTable)) {
+    return false;
+  }
+  return posix_fallocate(fd, 0, sizeof(StatsTable)) == 0;
 }
 
 bool is_empty(const StatsTable& table) {
@@ -99,7 +114,7 @@ bool stats_map_live_file(const char* directory) {
   const int fd = create_live_file(g_directory);
   bool mapped = false;
   if (fd >= 0) {
-    mapped = ftruncate(fd, sizeof(StatsTable)) == 0 && map_over_table(fd);
+    mapped = give_file_the_table_length(fd) && map_over_table(fd);
     close(fd);
     if (!mapped) unlink(g_live_path);
   }
@@ -145,7 +160,7 @@ bool stats_start_in_child() {
     // private zeroed memory. Either way the table is empty.
     const int saved_errno = errno;
     const int fd = create_live_file(g_directory);
-    g_live = fd >= 0 && ftruncate(fd, sizeof(StatsTable)) == 0 && map_over_table(fd);
+    g_live = fd >= 0 && give_file_the_table_length(fd) && map_over_table(fd);
     if (fd >= 0) {
       close(fd);
       if (!g_live) unlink(g_live_path);

@@ -3,7 +3,8 @@
 
 usage: check_stats_report.py --preload LIBS
            --stats file|stderr|unwritable|per-pid|json [--render TOOL]
-           [--check-init-sites] -- PROGRAM MODE
+           [--check-init-sites]
+           [--live-file-blocked-by file-size-limit|full-tmpdir] -- PROGRAM MODE
 
 LIBS is the LD_PRELOAD value for the program alone (this script runs without
 it); empty for the stock-glibc control, which must fail. --stats says where
@@ -11,6 +12,13 @@ the report is asked to go: a fresh file, stderr (BARRIER_SHIM_STATS=1), a
 path that cannot be opened (the report must then come on stderr after a
 note), DIR/stats.%p.txt (one file per process, named by its pid), or
 DIR/stats.%p.json (the same, in JSON Lines).
+
+With --live-file-blocked-by no live file can be made: the program runs with
+RLIMIT_FSIZE below the live file's length (file-size-limit), or with TMPDIR
+a full 16 KiB tmpfs (full-tmpdir: mounted in a private user and mount
+namespace; the test is skipped, status 77, where unshare cannot make one).
+The program must still run to its end, with one warning that no live file
+could be made and the report at exit as usual (its counts kept in memory).
 
 MODE is run_known_rounds' mode. For sigterm, sigint and sigkill the program
 must end by that signal with no report, and its statistics must be left in
@@ -32,6 +40,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import signal
 import shlex
 import subprocess
@@ -202,12 +211,39 @@ def render(tool, path):
     return result.stdout + result.stderr
 
 
+FILE_SIZE_LIMIT = 16384  # bytes, below the live file's length (whole table pages)
+NO_LIVE_FILE = re.compile(r"^barrier-shim: BARRIER_SHIM_STATS=.* no live file could be made",
+                          re.M)
+
+
+def limit_file_size():
+    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE_LIMIT, FILE_SIZE_LIMIT))
+
+
+def command_in_a_full_tmpdir(command, env):
+    """`command` run with TMPDIR a full 16 KiB tmpfs, mounted in a private user
+    and mount namespace; only the program itself gets LD_PRELOAD."""
+    mount_point = env["TMPDIR"]
+    settings = [f"{name}={env[name]}" for name in ("LD_PRELOAD", "BARRIER_SHIM_STATS")]
+    script = ('mount -t tmpfs -o size=16k none "$0" || exit 77; '
+              'dd if=/dev/zero of="$0/filler" bs=4096 2>/dev/null; exec env "$@"')
+    return ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script,
+            mount_point] + settings + command
+
+
 def run(args, env, directory):
     """Runs the program; returns (returncode, stdout, stderr, rendered live
     files text or None)."""
+    if args.live_file_blocked_by == "full-tmpdir":
+        wrapper_env = {name: value for name, value in env.items() if name != "LD_PRELOAD"}
+        result = subprocess.run(command_in_a_full_tmpdir([args.program, args.mode], env),
+                                env=wrapper_env, capture_output=True, text=True, timeout=60,
+                                check=False)
+        return result.returncode, result.stdout, result.stderr, None
     if args.mode != "pause":
+        preexec = limit_file_size if args.live_file_blocked_by == "file-size-limit" else None
         result = subprocess.run([args.program, args.mode], env=env, capture_output=True,
-                                text=True, timeout=60, check=False)
+                                text=True, timeout=60, check=False, preexec_fn=preexec)
         rendered = None
         if args.mode in KILLED_BY and args.render:
             rendered = "".join(render(args.render, os.path.join(directory, name))
@@ -235,9 +271,15 @@ def main():
                         required=True)
     parser.add_argument("--render", help="barrier-shim-stats, for the live files")
     parser.add_argument("--check-init-sites", action="store_true")
+    parser.add_argument("--live-file-blocked-by", choices=["file-size-limit", "full-tmpdir"])
     parser.add_argument("program")
     parser.add_argument("mode")
     args = parser.parse_args()
+    if args.live_file_blocked_by == "full-tmpdir" and subprocess.run(
+            ["unshare", "--user", "--map-root-user", "--mount", "true"],
+            capture_output=True, check=False).returncode != 0:
+        print("SKIP: unshare cannot make a user and mount namespace here")
+        return 77
     problems = []
     with tempfile.TemporaryDirectory() as directory:
         report_path = os.path.join(directory, "stats.txt")
@@ -249,6 +291,9 @@ def main():
                    TMPDIR=directory)
         env.pop("BARRIER_SHIM_WATCHDOG", None)
         returncode, stdout, stderr, rendered = run(args, env, directory)
+        if args.live_file_blocked_by == "full-tmpdir" and returncode == 77:
+            print("SKIP: no tmpfs could be mounted in the namespace")
+            return 77
         expected = expectations_from(stdout)
         report_text = stderr
         if args.stats in ("file", "per-pid", "json"):
@@ -280,6 +325,8 @@ def main():
             problems.append(f"the program exited with {returncode}")
         if left:
             problems.append(f"live files left behind after the report was written: {left}")
+    if args.live_file_blocked_by and args.preload and len(NO_LIVE_FILE.findall(stderr)) != 1:
+        problems.append("not exactly one warning that no live file could be made")
     if args.stats == "unwritable" and not re.search(
             r"^barrier-shim: stats: cannot open .*; the report follows on stderr$",
             stderr, re.M):
