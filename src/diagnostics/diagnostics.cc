@@ -169,6 +169,7 @@ bool parse_seconds_as_ns(const char* text, uint64_t* nanoseconds) {
 const char* stats_report_path() { return g_stats_to_file ? g_stats_path : nullptr; }
 
 void reset_diagnostics_in_child_after_fork() {
+  if (g_diagnostics_config.stats) stats_forget_stderr_copy_in_child();
   if (g_diagnostics_config.stats && !stats_start_in_child()) {
     // No table of its own (no memory to map one): the child counts nothing
     // rather than into its parent's file.

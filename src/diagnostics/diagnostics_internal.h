@@ -26,6 +26,8 @@ bool expand_stats_path(const char* pattern, char* path, size_t size);
 // then writes to it only if it still refers to the same file (stats_report.cc).
 // Load time, with stats on.
 void stats_keep_stderr();
+// In the child of fork: closes the inherited copy of the parent's stderr.
+void stats_forget_stderr_copy_in_child();
 
 // The child of fork() starts with empty statistics and no watchdog claims:
 // its report covers its own waits only (the parent reports its own), and its

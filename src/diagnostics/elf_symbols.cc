@@ -51,7 +51,7 @@ int find_object(struct dl_phdr_info* info, size_t, void* data) {
   const char* path = info->dlpi_name != nullptr && info->dlpi_name[0] != '\0'
                          ? info->dlpi_name
                          : "/proc/self/exe";
-  query->fd = open(path, O_RDONLY | O_CLOEXEC);
+  query->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   query->load_base = info->dlpi_addr;
   query->begin = begin;
   query->end = end;
@@ -95,7 +95,8 @@ bool is_sound_elf(const unsigned char* image, size_t size) {
 // shim's wrappers to do), if it is a sound one of ours; nullptr otherwise.
 const unsigned char* map_elf_file(int fd, size_t* size) {
   struct stat status;
-  if (fstat(fd, &status) != 0 || status.st_size <= 0) return nullptr;
+  // Regular files only: a FIFO or a device has no image to map.
+  if (fstat(fd, &status) != 0 || !S_ISREG(status.st_mode) || status.st_size <= 0) return nullptr;
   const size_t length = static_cast<size_t>(status.st_size);
   void* image = reinterpret_cast<void*>(
       syscall(SYS_mmap, nullptr, length, PROT_READ, MAP_PRIVATE, fd, 0L));
@@ -229,7 +230,9 @@ bool append_object_of(uintptr_t address, TextBuffer& path, uintptr_t* load_base)
 
 bool find_symbol_in_file(const char* path, uintptr_t file_address, TextBuffer& name,
                          uintptr_t* offset) {
-  const int fd = open(path, O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a path that names a FIFO now (the renderer reads paths from
+  // a file anyone may have written) must not block the open.
+  const int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return false;
   size_t size = 0;
   const unsigned char* image = map_elf_file(fd, &size);

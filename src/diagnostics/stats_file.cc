@@ -60,17 +60,23 @@ bool is_empty(const StatsTable& table) {
 // a fork gets a file at once, and most such children only exec). It is
 // removed, so that the name serves the new image; any other file is kept.
 bool removed_if_empty_and_ours(const char* path) {
-  const int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  const int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return false;
+  // The file this descriptor names (not whatever the name names by now: in a
+  // shared /tmp another user could swap it, review 5): a regular file of this
+  // user (in a sticky directory no other user can replace it), no shorter
+  // than the table (reading past its end would fault).
+  struct stat status;
+  if (fstat(fd, &status) != 0 || !S_ISREG(status.st_mode) || status.st_uid != geteuid() ||
+      static_cast<size_t>(status.st_size) < sizeof(StatsTable)) {
+    close(fd);
+    return false;
+  }
   const long mapped = syscall(SYS_mmap, nullptr, sizeof(StatsTable), PROT_READ, MAP_SHARED, fd, 0L);
   close(fd);
   if (mapped == -1) return false;
   const StatsTable* table = reinterpret_cast<const StatsTable*>(mapped);
-  // A file shorter than the table faults past its end: checked first.
-  struct stat status;
-  const bool ours = stat(path, &status) == 0 &&
-                    static_cast<size_t>(status.st_size) >= sizeof(StatsTable) &&
-                    is_stats_table(table, sizeof(StatsTable)) &&
+  const bool ours = is_stats_table(table, sizeof(StatsTable)) &&
                     table->header.pid == static_cast<int32_t>(getpid()) && is_empty(*table);
   syscall(SYS_munmap, mapped, sizeof(StatsTable));
   return ours && unlink(path) == 0;

@@ -41,15 +41,16 @@ void append_source_line(bshim::TextBuffer& out, const char* file, const bshim::S
 }
 
 bool render(const char* file, bool json) {
-  const int fd = open(file, O_RDONLY | O_CLOEXEC);
+  const int fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC);  // a FIFO must not block
   if (fd < 0) {
     fprintf(stderr, "barrier-shim-stats: %s: %s\n", file, strerror(errno));
     return false;
   }
   struct stat status;
-  if (fstat(fd, &status) != 0 || static_cast<size_t>(status.st_size) < sizeof(bshim::StatsTable)) {
-    fprintf(stderr, "barrier-shim-stats: %s: not a barrier-shim statistics file (too short)\n",
-            file);
+  if (fstat(fd, &status) != 0 || !S_ISREG(status.st_mode) ||
+      static_cast<size_t>(status.st_size) < sizeof(bshim::StatsTable)) {
+    fprintf(stderr, "barrier-shim-stats: %s: not a barrier-shim statistics file (%s)\n", file,
+            S_ISREG(status.st_mode) ? "too short" : "not a regular file");
     close(fd);
     return false;
   }

@@ -83,6 +83,16 @@ void stats_keep_stderr() {
   g_stderr_copy = copy >= 0 ? copy : fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
 }
 
+void stats_forget_stderr_copy_in_child() {
+  // The child of fork inherits the copy (close-on-exec acts only at exec):
+  // kept, it would hold the parent's stderr open for as long as the child
+  // lives, and a caller reading that pipe to its end (out=$(prog 2>&1))
+  // would wait for a daemon that redirected its own stderr long ago (review
+  // 5). The child reports to its fd 2 if that is still the load-time file.
+  if (g_stderr_copy >= 0) close(g_stderr_copy);
+  g_stderr_copy = -1;
+}
+
 bool expand_stats_path(const char* pattern, char* path, size_t size) {
   TextBuffer out(path, size - 1);
   for (const char* cursor = pattern; *cursor != '\0'; ++cursor) {
