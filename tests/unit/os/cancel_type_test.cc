@@ -98,6 +98,11 @@ void* read_one_byte(void* argument) {
 }
 
 TEST_F(CancelTypeProbe, SeesTheAsynchronousTypeGlibcSetsInsideACancellationPoint) {
+#if defined(__SANITIZE_THREAD__)
+  // ThreadSanitizer holds a signal back until the intercepted read() has
+  // returned, so no handler runs inside glibc's asynchronous window.
+  GTEST_SKIP() << "ThreadSanitizer delivers signals outside read()";
+#endif
   struct sigaction action = {};
   action.sa_handler = record_type_in_handler;
   sigemptyset(&action.sa_mask);
