@@ -11,16 +11,10 @@ constexpr int kCancellationDisabledBit = 0x1;
 // offset into it that we understand.
 constexpr size_t kLargestPlausibleOffset = 4096;
 
-int cancelhandling_at(size_t offset) {
-  const auto* word = reinterpret_cast<const std::atomic<int>*>(
-      static_cast<const char*>(__builtin_thread_pointer()) + offset);
-  return word->load(std::memory_order_relaxed);
-}
-
 // Whether the word at `offset` shows `async` in its type bit and `disabled`
 // in its state bit.
 bool word_shows(size_t offset, bool async, bool disabled) {
-  const int word = cancelhandling_at(offset);
+  const int word = cancel_type_detail::cancelhandling_at(offset);
   return ((word & cancel_type_detail::kAsynchronousTypeBit) != 0) == async &&
          ((word & kCancellationDisabledBit) != 0) == disabled;
 }

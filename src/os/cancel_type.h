@@ -29,6 +29,17 @@ namespace cancel_type_detail {
 // before any thread can wait; read plainly afterwards. 0: no probe.
 inline constinit size_t g_cancelhandling_offset = 0;
 inline constexpr int kAsynchronousTypeBit = 0x2;
+
+// The calling thread's word at `offset` in its descriptor: glibc's thread
+// pointer on x86-64 is the address of its struct pthread (checked in
+// prepare). relaxed: only this thread changes its type and state bits;
+// other threads' pthread_cancel sets other bits of the word (an atomic RMW),
+// which nobody here reads.
+inline int cancelhandling_at(size_t offset) {
+  const auto* word = reinterpret_cast<const std::atomic<int>*>(
+      static_cast<const char*>(__builtin_thread_pointer()) + offset);
+  return word->load(std::memory_order_relaxed);
+}
 }  // namespace cancel_type_detail
 
 // Checks `offset` (from glibc's descriptor; 0 when there is none) against
@@ -42,13 +53,8 @@ bool prepare_cancel_type_probe(size_t offset);
 inline bool maybe_asynchronously_cancellable() {
   const size_t offset = cancel_type_detail::g_cancelhandling_offset;
   if (offset == 0) return true;
-  // The descriptor of the calling thread: glibc's thread pointer on x86-64
-  // is the address of its struct pthread (checked in prepare). relaxed: only
-  // this thread changes its type bit; other threads' pthread_cancel sets
-  // other bits of the same word (an atomic RMW), which we ignore.
-  const auto* word = reinterpret_cast<const std::atomic<int>*>(
-      static_cast<const char*>(__builtin_thread_pointer()) + offset);
-  return (word->load(std::memory_order_relaxed) & cancel_type_detail::kAsynchronousTypeBit) != 0;
+  return (cancel_type_detail::cancelhandling_at(offset) &
+          cancel_type_detail::kAsynchronousTypeBit) != 0;
 }
 
 }  // namespace bshim
