@@ -26,8 +26,8 @@ command=$work/barrier-shim
 sed "s|^INSTALLED_LIBRARY=.*|INSTALLED_LIBRARY='$library'|" "$script" >"$command" && chmod 755 "$command"
 unset LD_PRELOAD
 
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1"; shift; printf '    %s\n' "$@"; failures=$((failures + 1)); }
+# pass NAME, fail NAME DETAIL... (counts failures).
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/verdicts.sh"
 
 # A copy of the probe in the work directory: copy_probe NAME.
 copy_probe() { cp "$probe" "$work/$1" && chmod 755 "$work/$1" && echo "$work/$1"; }

@@ -17,8 +17,8 @@ mkdir "$work/system"
 unset LD_PRELOAD
 search_path=$PATH  # the rest of PATH, after the stand-ins
 
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1"; shift; printf '    %s\n' "$@"; failures=$((failures + 1)); }
+# pass NAME, fail NAME DETAIL... (counts failures).
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/verdicts.sh"
 
 # system MACHINE LIBC: stand-ins that describe the system; LIBC is what
 # getconf GNU_LIBC_VERSION prints, or 'fails' for a getconf that knows no
