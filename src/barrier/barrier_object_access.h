@@ -81,12 +81,12 @@ inline WakeSlot* owned_wake_slot(const pthread_barrier_t* barrier,
                                  const BarrierConstants& constants) {
   const int index = wake_slot_index(constants.flags);
   if (index < 0) return nullptr;
-  WakeSlot& slot = wake_slot(index);
-  if (slot.owner.load(std::memory_order_relaxed) != reinterpret_cast<uintptr_t>(barrier) ||
-      slot.owner_generation.load(std::memory_order_relaxed) != constants.generation) {
+  const WakeSlotOwner& owner = wake_slot_owner(index);
+  if (owner.address.load(std::memory_order_relaxed) != reinterpret_cast<uintptr_t>(barrier) ||
+      owner.generation.load(std::memory_order_relaxed) != constants.generation) {
     return nullptr;
   }
-  return &slot;
+  return &wake_slot(index);
 }
 
 }  // namespace bshim

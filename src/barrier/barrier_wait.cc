@@ -5,32 +5,23 @@
 #include "barrier/barrier.h"
 #include "contract/diagnostic_hooks.h"
 #include "barrier/tool_annotations.h"
+#include "barrier/wait_around.h"
+#include "barrier/wait_on_wake_slot.h"
 #include "barrier/wait_paths.h"
-#include "robust/broken_generations.h"
 
 namespace bshim {
 namespace {
 
-// Both inlined into barrier_wait: a call less per wait (about 1.4 ns here).
-__attribute__((always_inline)) inline int dispatch(pthread_barrier_t* barrier,
-                                                   const BarrierConstants& constants,
-                                                   WaitRecord* record) {
-  // This thread is inside a wait on this barrier until it returns (or its
-  // record is abandoned by a longjmp, or freed at its exit).
-  TrackedWait tracked(barrier, constants.generation, __builtin_frame_address(0));
-  record->tracked = &tracked;
-  // Only the barrier that owns the slot waits on it; a moved or copied one
-  // waits on its own bytes (barrier_object_access.h).
-  WakeSlot* const slot = owned_wake_slot(barrier, constants);
-  const int result = slot != nullptr
-                         ? wait_on_wake_slot(as_object(barrier), constants, *slot, record)
-                         : wait_on_object(as_object(barrier), constants, record);
-  if (result == EOWNERDEAD) {
-    // Before returning, so before this thread can unmap the barrier: a
-    // sibling whose view is then gone learns the round broke.
-    remember_broken_generation(constants.generation);
-  }
-  return result;
+// The path of a barrier: its own wake slot, or null: only the barrier that
+// owns the slot waits on it; a moved or copied one waits on its own bytes
+// (barrier_object_access.h).
+__attribute__((always_inline)) inline auto path_for(pthread_barrier_t* barrier,
+                                                    const BarrierConstants& constants,
+                                                    WakeSlot* slot) {
+  return [=, &constants](WaitRecord* record) __attribute__((always_inline)) {
+    return slot != nullptr ? wait_on_wake_slot(as_object(barrier), constants, *slot, record)
+                           : wait_on_object(as_object(barrier), constants, record);
+  };
 }
 
 // The wait with a diagnostic on: out of line, so that the plain wait's
@@ -43,7 +34,8 @@ __attribute__((noinline)) int wait_with_diagnostics(pthread_barrier_t* barrier,
   record.barrier = barrier;
   announce_arrival(as_object(barrier));
   record.entered_ns = monotonic_ns();
-  const int result = dispatch(barrier, constants, &record);
+  const int result = tracked_wait(barrier, constants, &record,
+                                  path_for(barrier, constants, owned_wake_slot(barrier, constants)));
   announce_departure(as_object(barrier), record.round, result);
   const uint64_t returned_ns = monotonic_ns();
   const bool process_shared = (constants.flags & kFlagProcessShared) != 0;
@@ -64,12 +56,15 @@ __attribute__((always_inline)) inline int wait_on_live(pthread_barrier_t* barrie
   if (__builtin_expect(any_diagnostic(diagnostics_config()), 0)) {
     return wait_with_diagnostics(barrier, constants, call_site);
   }
-  WaitRecord record;
-  record.barrier = barrier;
-  announce_arrival(as_object(barrier));
-  const int result = dispatch(barrier, constants, &record);
-  announce_departure(as_object(barrier), record.round, result);
-  return result;
+  WakeSlot* const slot = owned_wake_slot(barrier, constants);
+  // The object path out of line (wait_on_object.cc), with its record and
+  // entry: the wake-slot path's frame then saves fewer registers.
+  if (slot == nullptr) return plain_wait_on_object(barrier, constants);
+  return plain_wait(barrier, constants, [=, &constants](WaitRecord* record)
+                                            __attribute__((always_inline)) {
+                                              return wait_on_wake_slot(as_object(barrier),
+                                                                       constants, *slot, record);
+                                            });
 }
 
 }  // namespace

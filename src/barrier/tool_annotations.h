@@ -373,8 +373,9 @@ inline void announce_internal_tables() {
 #if BSHIM_VALGRIND_ANNOTATIONS
   tool_detail::g_under_valgrind = RUNNING_ON_VALGRIND != 0;
 #endif
-  // wake_slot(i) is element i of one static array.
+  // wake_slot(i) and wake_slot_owner(i) are elements i of two static arrays.
   announce_internal_memory(&wake_slot(0), kWakeSlotCount * sizeof(WakeSlot));
+  announce_internal_memory(&wake_slot_owner(0), kWakeSlotCount * sizeof(WakeSlotOwner));
   announce_internal_memory(&process_unmap_lock(), sizeof(UnmapLock));
   // The thread records and the counters beside them: one static table.
   announce_internal_memory(thread_record_table(),

@@ -47,6 +47,7 @@
 #include "barrier/stuck_wait_watch.h"
 #include "barrier/tool_annotations.h"
 #include "unmap_lock/unmap_lock.h"
+#include "barrier/wait_around.h"
 #include "barrier/wait_paths.h"
 #include "barrier/wait_policy.h"
 
@@ -360,10 +361,10 @@ bool release_round(BarrierObject* object, const BarrierConstants& constants, uin
   }
 }
 
-}  // namespace
-
-int wait_on_object(BarrierObject* object, const BarrierConstants& constants,
-                   WaitRecord* record) {
+// The object path, inlined into both of its entry points below.
+__attribute__((always_inline)) inline int object_wait(BarrierObject* object,
+                                                      const BarrierConstants& constants,
+                                                      WaitRecord* record) {
   const FutexScope scope = (constants.flags & kFlagProcessShared) != 0
                                ? FutexScope::kShared
                                : FutexScope::kPrivate;
@@ -422,6 +423,21 @@ int wait_on_object(BarrierObject* object, const BarrierConstants& constants,
     }
   }
   return sleep_until_round_over(object, constants, round, scope, record);
+}
+
+}  // namespace
+
+int wait_on_object(BarrierObject* object, const BarrierConstants& constants,
+                   WaitRecord* record) {
+  return object_wait(object, constants, record);
+}
+
+int plain_wait_on_object(pthread_barrier_t* barrier, const BarrierConstants& constants) {
+  return plain_wait(barrier, constants, [=, &constants](WaitRecord* record)
+                                            __attribute__((always_inline)) {
+                                              return object_wait(as_object(barrier), constants,
+                                                                 record);
+                                            });
 }
 
 }  // namespace bshim

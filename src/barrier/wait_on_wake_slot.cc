@@ -1,29 +1,19 @@
-// The private wait path.
-//
-// Why a waiter never needs the object after its arrival: its arrival's
-// fetch_add returns its round r. The slot belongs to this barrier alone
-// (wake_slots.h) and holds the barrier's open round as of its latest
-// completion, advanced only forward; the completer of round r advances it to
-// r+1 after resetting the state word, and only then. So "open_round is after r"
-// means round r is complete, whatever other rounds' completers do meanwhile,
-// and the waiter watches only the slot. The completer writes the object only
-// before it advances the slot, and nobody returns before that, so the object
-// is dead to this round the instant the slot moves.
+// The private wait path: how a waiter that is not its round's last arriver
+// spins, yields and sleeps on the wake slot (the arrival and the completion
+// are inlined into the wait: barrier/wait_on_wake_slot.h, which says why a
+// waiter never needs the object after its arrival).
 #include <sched.h>
 
-#include "barrier/arrive.h"
+#include "barrier/wait_on_wake_slot.h"
 #include "os/cpu_relax.h"
 #include "os/futex.h"
 #include "barrier/stuck_wait_watch.h"
-#include "barrier/wait_paths.h"
 #include "barrier/wait_policy.h"
 
 namespace bshim {
 namespace {
 
-const uint32_t* futex_word_of(const WakeSlot& slot) {
-  return reinterpret_cast<const uint32_t*>(&slot.open_round);
-}
+using wake_slot_detail::futex_word_of;
 
 // True once round `round` is complete. acquire: the completer's release
 // advance carries every participant's writes before the barrier.
@@ -118,44 +108,12 @@ WaitOutcome wait_for_completion(WakeSlot& slot, uint32_t round, bool may_spin,
   return WaitOutcome::kSlept;
 }
 
-// Moves the slot's open round forward to `next`, never back: a completer that
-// was preempted after its reset must not undo a later round's advance.
-void advance_open_round(WakeSlot& slot, uint32_t next) {
-  uint32_t current = slot.open_round.load(std::memory_order_relaxed);
-  // seq_cst: release for the waiters (see above), and ordered before the
-  // completer's load of `sleepers` (Dekker with wait_for_completion).
-  while (round_is_after(next, current) &&
-         !slot.open_round.compare_exchange_weak(current, next, std::memory_order_seq_cst,
-                                                std::memory_order_relaxed)) {
-  }
-}
-
 }  // namespace
 
-int wait_on_wake_slot(BarrierObject* object, const BarrierConstants& constants,
-                      WakeSlot& slot, WaitRecord* record) {
-  const uint64_t before = arrive(object, constants);
-  const uint32_t round = round_of(before);
-  record->tracked->arrived_in(round);
-  record->round = round;
-  record->arrival = arrivals_of(before) + 1;
-  if (arrivals_of(before) + 1 != constants.count) {
-    StuckWaitWatch watch(*record, constants, round);
-    record->outcome =
-        wait_for_completion(slot, round, (constants.flags & kFlagSpin) != 0, watch);
-    return 0;
-  }
-  // Last arriver. Reset the arrivals for the next round; relaxed, because the
-  // next round's arrivers come after seeing the advance below (release).
-  const uint32_t next = next_round(round);
-  object->state.store(state_for_round(next), std::memory_order_relaxed);
-  // The round is released here. From now on this thread touches only the slot.
-  advance_open_round(slot, next);
-  if (slot.sleepers.load(std::memory_order_seq_cst) != 0) {
-    futex_wake_all(futex_word_of(slot), FutexScope::kPrivate);
-  }
-  record->outcome = WaitOutcome::kCompletedRound;
-  return PTHREAD_BARRIER_SERIAL_THREAD;
+WaitOutcome wait_for_round_on_slot(WakeSlot& slot, const BarrierConstants& constants,
+                                   uint32_t round, const WaitRecord& record) {
+  StuckWaitWatch watch(record, constants, round);
+  return wait_for_completion(slot, round, (constants.flags & kFlagSpin) != 0, watch);
 }
 
 }  // namespace bshim

@@ -22,16 +22,16 @@ struct WaitRecord {
   uint32_t arrival = 0;
 };
 
-// Barriers with a wake slot (private ones, and process-shared ones in private
-// memory): after the arrival, nothing but the slot is touched, so the
-// barrier's memory may be released by any means.
-int wait_on_wake_slot(BarrierObject* object, const BarrierConstants& constants,
-                      WakeSlot& slot, WaitRecord* record);
+// Barriers with a wake slot: wait_on_wake_slot(), inlined from
+// barrier/wait_on_wake_slot.h.
 
 // Process-shared barriers in shared memory (and barriers without a slot):
 // waiters poll and sleep on the object itself, inside exit windows of the
 // unmap lock. Robust barriers (always on this path) may return EOWNERDEAD.
 int wait_on_object(BarrierObject* object, const BarrierConstants& constants,
                    WaitRecord* record);
+// The same wait without diagnostics, with its record and its entry in the
+// thread's record (wait_around.h), all in one out-of-line frame.
+int plain_wait_on_object(pthread_barrier_t* barrier, const BarrierConstants& constants);
 
 }  // namespace bshim

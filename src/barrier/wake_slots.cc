@@ -6,6 +6,7 @@ namespace {
 // Zero-initialised at load time (constant initialisation): usable before any
 // constructor runs and never destroyed, so a wait during exit() is safe.
 WakeSlot g_slots[kWakeSlotCount];
+WakeSlotOwner g_owners[kWakeSlotCount];
 
 // How far from its home slot a barrier may land. Bounded so that init stays
 // cheap; a miss only costs the barrier its fast, release-proof wait path.
@@ -27,9 +28,9 @@ int claim_wake_slot(uintptr_t barrier_address, uint32_t generation) {
     const size_t index = (home + i) % kWakeSlotCount;
     // relaxed: ownership is only a hint for finding our own slot again; the
     // barrier object stores the index that waiters actually use.
-    if (g_slots[index].owner.load(std::memory_order_relaxed) == barrier_address) {
+    if (g_owners[index].address.load(std::memory_order_relaxed) == barrier_address) {
       // relaxed: published with the barrier by init's release store.
-      g_slots[index].owner_generation.store(generation, std::memory_order_relaxed);
+      g_owners[index].generation.store(generation, std::memory_order_relaxed);
       return static_cast<int>(index);
     }
   }
@@ -38,9 +39,9 @@ int claim_wake_slot(uintptr_t barrier_address, uint32_t generation) {
   for (size_t i = 0; i < kProbeWindow; ++i) {
     const size_t index = (home + i) % kWakeSlotCount;
     uintptr_t expected = 0;
-    if (g_slots[index].owner.compare_exchange_strong(
+    if (g_owners[index].address.compare_exchange_strong(
             expected, barrier_address, std::memory_order_relaxed)) {
-      g_slots[index].owner_generation.store(generation, std::memory_order_relaxed);
+      g_owners[index].generation.store(generation, std::memory_order_relaxed);
       return static_cast<int>(index);
     }
   }
@@ -49,15 +50,16 @@ int claim_wake_slot(uintptr_t barrier_address, uint32_t generation) {
 
 void release_wake_slot(int index, uintptr_t barrier_address, uint32_t generation) {
   // relaxed: init and destroy of one barrier are ordered by the program.
-  if (g_slots[index].owner_generation.load(std::memory_order_relaxed) != generation) return;
+  if (g_owners[index].generation.load(std::memory_order_relaxed) != generation) return;
   uintptr_t expected = barrier_address;
   // relaxed: stragglers of the destroyed barrier wait for `open_round` to be
   // after their round, which it already is (their round completed before
   // anyone could call destroy), and a new owner only moves it further on.
-  g_slots[index].owner.compare_exchange_strong(expected, 0,
+  g_owners[index].address.compare_exchange_strong(expected, 0,
                                                std::memory_order_relaxed);
 }
 
 WakeSlot& wake_slot(int index) { return g_slots[index]; }
+const WakeSlotOwner& wake_slot_owner(int index) { return g_owners[index]; }
 
 }  // namespace bshim

@@ -17,23 +17,31 @@
 
 namespace bshim {
 
-// Invariants: `owner` is 0 or the address of the one private barrier whose
-// index is stored in its flags, and `owner_generation` that barrier's
-// generation (a copy of the barrier elsewhere has the index but another
-// address; a new barrier at the same address has another generation). `open_round` is that barrier's open round as
-// of its latest completion (init aligns the barrier's round with it); it is
-// only ever advanced (a wrap-aware maximum), so a waiter of round r knows its
-// round is complete once `open_round` is after r.
+// Invariants: `open_round` is the owning barrier's open round as of its
+// latest completion (init aligns the barrier's round with it); it is only
+// ever advanced (a wrap-aware maximum), so a waiter of round r knows its
+// round is complete once `open_round` is after r. Who owns the slot is kept
+// apart, in WakeSlotOwner.
 // `spin_budget` and `yield_budget` are the owner's adaptive budgets
-// (wait_policy.h), 0 until their first adjustment; waiters write it only when it changes, so a steady
-// program does not dirty the line that the next round's waiters poll.
+// (wait_policy.h), 0 until their first adjustment; waiters write them only
+// when they change, so a steady program does not dirty the line that the
+// next round's waiters poll.
 struct alignas(64) WakeSlot {
   std::atomic<uint32_t> open_round;   // futex word for sleepers
   std::atomic<uint32_t> sleepers;     // waiters that may be in FUTEX_WAIT
-  std::atomic<uintptr_t> owner;       // barrier address, 0 when free
-  std::atomic<uint32_t> owner_generation;  // the owner's generation
   std::atomic<uint32_t> spin_budget;  // cpu_relax() iterations; 0: initial
   std::atomic<uint32_t> yield_budget;  // sched_yield() calls, plus 1; 0: initial
+};
+
+// Invariants: `address` is 0 or the address of the one private barrier whose
+// flags name this slot, and `generation` that barrier's generation (a copy
+// of the barrier elsewhere has the index but another address; a new barrier
+// at the same address has another generation). Written by init and destroy
+// only. Kept off the WakeSlot's line: every wait reads it, and there it
+// would share the line that each round's completer writes.
+struct WakeSlotOwner {
+  std::atomic<uintptr_t> address;     // 0 when the slot is free
+  std::atomic<uint32_t> generation;
 };
 
 // 1024 slots = 64 KiB of zero-initialised static memory, touched lazily. A
@@ -53,5 +61,6 @@ int claim_wake_slot(uintptr_t barrier_address, uint32_t generation);
 void release_wake_slot(int index, uintptr_t barrier_address, uint32_t generation);
 
 WakeSlot& wake_slot(int index);
+const WakeSlotOwner& wake_slot_owner(int index);
 
 }  // namespace bshim

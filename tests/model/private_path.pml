@@ -1,4 +1,4 @@
-/* The private wait path (src/barrier/wait_on_wake_slot.cc, src/barrier/arrive.h), checked
+/* The private wait path (src/barrier/wait_on_wake_slot.h and .cc, src/barrier/arrive.h), checked
  * exhaustively by spin.
  *
  * THREADS threads share one private barrier of COUNT (<= THREADS) and each

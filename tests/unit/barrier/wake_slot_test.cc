@@ -85,7 +85,7 @@ TEST(WakeSlots, BarrierWithoutAFreeSlotFallsBackToTheObjectPathAndStillWorks) {
   });
   EXPECT_EQ(serials.load(), 1000);
   EXPECT_EQ(bshim::barrier_destroy(&barrier), 0);
-  for (int slot : taken) bshim::release_wake_slot(slot, bshim::wake_slot(slot).owner.load(), 1);
+  for (int slot : taken) bshim::release_wake_slot(slot, bshim::wake_slot_owner(slot).address.load(), 1);
 }
 
 }  // namespace
