@@ -133,9 +133,10 @@ extern __thread uint64_t t_thread_token __attribute__((tls_model("initial-exec")
 // True while this thread owns `record` (fork wipes the table).
 inline bool this_thread_owns(const ThreadRecord* record) {
   // relaxed: only this thread ever stores its own token; the load sees it,
-  // or, after fork wiped the table, 0 or another child thread's token.
-  return record != nullptr && t_thread_token != 0 &&
-         record->owner.load(std::memory_order_relaxed) == t_thread_token;
+  // or, after fork wiped the table, 0 or another child thread's token. A
+  // thread has a record only after its token (never 0) was drawn, so a free
+  // record's 0 never matches.
+  return record != nullptr && record->owner.load(std::memory_order_relaxed) == t_thread_token;
 }
 // This thread's record if it has claimed one and still owns it, else nullptr.
 inline ThreadRecord* this_thread_record_if_any() {
