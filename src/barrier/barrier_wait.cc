@@ -57,8 +57,10 @@ __attribute__((always_inline)) inline int wait_on_live(pthread_barrier_t* barrie
     return wait_with_diagnostics(barrier, constants, call_site);
   }
   WakeSlot* const slot = owned_wake_slot(barrier, constants);
-  // The object path out of line (wait_on_object.cc), with its record and
-  // entry: the wake-slot path's frame then saves fewer registers.
+  // The object path with its record and entry, built in wait_on_object.cc
+  // (link-time optimisation inlines it here again; what it saves is the
+  // pointer-passing between the two: callgrind, 292 to 272 instructions per
+  // process-shared wait, the same with the call forced out of line).
   if (slot == nullptr) return plain_wait_on_object(barrier, constants);
   return plain_wait(barrier, constants, [=, &constants](WaitRecord* record)
                                             __attribute__((always_inline)) {

@@ -31,7 +31,7 @@ struct WaitRecord {
 int wait_on_object(BarrierObject* object, const BarrierConstants& constants,
                    WaitRecord* record);
 // The same wait without diagnostics, with its record and its entry in the
-// thread's record (wait_around.h), all in one out-of-line frame.
+// thread's record (wait_around.h), with the path inlined into it.
 int plain_wait_on_object(pthread_barrier_t* barrier, const BarrierConstants& constants);
 
 }  // namespace bshim
