@@ -94,6 +94,11 @@ int initialise(pthread_barrier_t* barrier, const pthread_barrierattr_t* attr,
       // to move back under a straggler of its previous owner. relaxed: the
       // slot only moves forward, and any value it held serves.
       first_round = wake_slot(slot).open_round.load(std::memory_order_relaxed);
+      // The slot counts the barrier's arrivals from now on: none yet, in the
+      // first round. relaxed: published by the release store of `state`
+      // below, as the constants are. (has_blocked_waiters found no thread
+      // of an earlier owner at this address still arriving here.)
+      wake_slot(slot).arrivals.store(state_for_round(first_round), std::memory_order_relaxed);
       // A new barrier starts from the initial spin budget. relaxed: a hint.
       wake_slot(slot).spin_budget.store(0, std::memory_order_relaxed);
       wake_slot(slot).yield_budget.store(0, std::memory_order_relaxed);

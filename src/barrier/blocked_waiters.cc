@@ -32,16 +32,17 @@ bool other_processes_wait(const BarrierObject* object, const BarrierConstants& c
 bool has_blocked_waiters(const pthread_barrier_t* barrier, const BarrierConstants& constants,
                          uint64_t state) {
   if (const WakeSlot* slot = owned_wake_slot(barrier, constants)) {
-    // The private path: the slot, not the state word (which free() may have
-    // overwritten), says which rounds completed. acquire: a completed round's
+    // The private path: the slot, not the barrier's bytes, counts the
+    // arrivals and says which rounds completed. acquire: a completed round's
     // waiters may be gone already; nothing else is read through it.
     const uint32_t open_round = slot->open_round.load(std::memory_order_acquire);
-    // An entry not arrived yet counts only while the state word, if it
-    // still holds this barrier's arrivals, shows some in the open round: it
-    // is a few instructions from its arrival, or its arrival was counted
-    // and its round not yet noted (a straggler of a round that completed
-    // meanwhile shows none, and must not count).
-    const bool arrivals = arrivals_of(state) != 0 && round_of(state) == open_round;
+    const uint64_t slot_arrivals = slot->arrivals.load(std::memory_order_acquire);
+    // An entry not arrived yet counts only while the slot shows arrivals in
+    // the open round: it is a few instructions from its arrival, or its
+    // arrival was counted and its round not yet noted (a straggler of a
+    // round that completed meanwhile shows none, and must not count).
+    const bool arrivals =
+        arrivals_of(slot_arrivals) != 0 && round_of(slot_arrivals) == open_round;
     const auto incomplete = [open_round, arrivals](uint32_t round) {
       return round == kRoundNotArrived ? arrivals : !round_is_after(open_round, round);
     };

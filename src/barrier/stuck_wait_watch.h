@@ -14,9 +14,12 @@ namespace bshim {
 
 class StuckWaitWatch {
  public:
-  StuckWaitWatch(const WaitRecord& record, const BarrierConstants& constants, uint32_t round)
+  // `arrival_word`: where the barrier's arrivals are counted (the object's
+  // state word, or the wake slot's arrival word).
+  StuckWaitWatch(const WaitRecord& record, const BarrierConstants& constants, uint32_t round,
+                 const void* arrival_word)
       : threshold_ns_(diagnostics_config().watchdog_ns),
-        wait_{record.barrier, constants.count, round,
+        wait_{record.barrier, arrival_word, constants.count, round,
               (constants.flags & kFlagProcessShared) != 0, 0},
         entered_ns_(record.entered_ns) {}
 

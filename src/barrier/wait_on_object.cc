@@ -267,7 +267,7 @@ Round break_round(BarrierObject* object, const BarrierConstants& constants, uint
 int sleep_until_round_over(BarrierObject* object, const BarrierConstants& constants,
                            uint32_t round, FutexScope scope, WaitRecord* record) {
   const uint32_t* futex_word = round_futex_word(object);
-  StuckWaitWatch watch(*record, constants, round);
+  StuckWaitWatch watch(*record, constants, round, &object->state);
   const bool robust = is_robust(constants);
   const uint64_t longest =
       robust && robust_config().check_interval_ns < kLongestRecheckNs

@@ -5,6 +5,7 @@
 #include <sched.h>
 
 #include "barrier/wait_on_wake_slot.h"
+#include "barrier/arrive.h"
 #include "os/cpu_relax.h"
 #include "os/futex.h"
 #include "barrier/stuck_wait_watch.h"
@@ -110,9 +111,32 @@ WaitOutcome wait_for_completion(WakeSlot& slot, uint32_t round, bool may_spin,
 
 }  // namespace
 
+uint64_t wait_for_slot_reset(WakeSlot& slot, uint64_t before) {
+  // The high half of the arrival word (the round), as the object's futex
+  // word is of its state word; nobody wakes it: the nap only ends early if
+  // the reset changed it.
+  const uint32_t* round_word = reinterpret_cast<const uint32_t*>(&slot.arrivals) + 1;
+  for (int polls = 0;; ++polls) {
+    // acquire: the reset comes before the release that we then take part in.
+    const uint64_t now = slot.arrivals.load(std::memory_order_acquire);
+    if (round_of(now) != round_of(before)) return now;
+    // The reset is a few instructions after the last arrival: spin first,
+    // then nap, so that a waiter of higher real-time priority on the
+    // completer's CPU lets it run (arrive.h: kFullRoundSpins).
+    if (polls < kFullRoundSpins) {
+      cpu_relax();
+      continue;
+    }
+    // A raw system call: no cancellation point, no errno change; EINTR and
+    // the deadline just poll again.
+    futex_wait_bitset_until(round_word, static_cast<uint32_t>(now >> 32), FUTEX_BITSET_MATCH_ANY,
+                            FutexScope::kPrivate, deadline_after(kFullRoundNapNs));
+  }
+}
+
 WaitOutcome wait_for_round_on_slot(WakeSlot& slot, const BarrierConstants& constants,
                                    uint32_t round, const WaitRecord& record) {
-  StuckWaitWatch watch(record, constants, round);
+  StuckWaitWatch watch(record, constants, round, &slot.arrivals);
   return wait_for_completion(slot, round, (constants.flags & kFlagSpin) != 0, watch);
 }
 

@@ -1,23 +1,27 @@
 // The private wait path: barriers with a wake slot (private ones, and
-// process-shared ones in private memory). After its arrival a waiter touches
-// nothing but the slot, so the barrier's memory may be released by any means.
+// process-shared ones in private memory). A waiter reads the barrier's 32
+// bytes (its constants) before it arrives, and never touches them again: it
+// arrives, spins and sleeps on the slot, so the barrier's memory may be
+// released by any means the instant any waiter returns.
 //
-// Why a waiter never needs the object after its arrival: its arrival's
-// fetch_add returns its round r. The slot belongs to this barrier alone
+// Why that is enough: an arrival is a fetch_add on the slot's arrival word,
+// which returns the waiter's round r. The slot belongs to this barrier alone
 // (wake_slots.h) and holds the barrier's open round as of its latest
-// completion, advanced only forward; the completer of round r advances it to
-// r+1 after resetting the state word, and only then. So "open_round is after r"
-// means round r is complete, whatever other rounds' completers do meanwhile,
-// and the waiter watches only the slot. The completer writes the object only
-// before it advances the slot, and nobody returns before that, so the object
-// is dead to this round the instant the slot moves.
+// completion, advanced only forward; the completer of round r resets the
+// arrival word to round r+1 and then advances the open round to r+1, and
+// only then. So "open_round is after r" means round r is complete, whatever
+// other rounds' completers do meanwhile, and the waiter watches only the
+// slot. The arrival word, the open round and the sleeper count share the
+// slot's one cache line: a round moves that line between the cores and no
+// other (the object's line is only read, and stays shared), which halves
+// the lines a round moves compared with arriving on the object.
 //
 // The arrival and the completion are inlined into pthread_barrier_wait (the
 // call and the record's stores through a pointer cost about 20 instructions
 // per wait); the waiting itself is out of line (wait_on_wake_slot.cc).
 #pragma once
 
-#include "barrier/arrive.h"
+#include "barrier/barrier_object_access.h"
 #include "barrier/wait_paths.h"
 #include "os/futex.h"
 
@@ -27,6 +31,11 @@ namespace bshim {
 // which phase saw it. For a waiter that is not the round's last arriver.
 WaitOutcome wait_for_round_on_slot(WakeSlot& slot, const BarrierConstants& constants,
                                    uint32_t round, const WaitRecord& record);
+
+// An arrival that found its round full (more threads than `count` use the
+// barrier): waits until the round `before` belongs to has been reset, and
+// returns the arrival word then. Out of line: rare.
+uint64_t wait_for_slot_reset(WakeSlot& slot, uint64_t before);
 
 namespace wake_slot_detail {
 
@@ -47,12 +56,28 @@ inline void advance_open_round(WakeSlot& slot, uint32_t next) {
   }
 }
 
+// Counts this thread's arrival on the slot and returns the arrival word
+// just before it. An arrival that lands between a full round's last arrival
+// and its reset (more threads than `count`) is discarded: it waits for the
+// reset and arrives again, in the next round.
+__attribute__((always_inline)) inline uint64_t arrive_on_slot(WakeSlot& slot, uint32_t count) {
+  for (;;) {
+    // acq_rel: release hands our earlier writes to the completer; acquire, if
+    // we are the completer, takes every other arrival's writes (release
+    // sequence).
+    const uint64_t before = slot.arrivals.fetch_add(1, std::memory_order_acq_rel);
+    if (arrivals_of(before) < count) return before;
+    wait_for_slot_reset(slot, before);
+  }
+}
+
 }  // namespace wake_slot_detail
 
 __attribute__((always_inline)) inline int wait_on_wake_slot(BarrierObject* object,
                                                            const BarrierConstants& constants,
                                                            WakeSlot& slot, WaitRecord* record) {
-  const uint64_t before = arrive(object, constants);
+  (void)object;  // read (validated) before this; never touched again
+  const uint64_t before = wake_slot_detail::arrive_on_slot(slot, constants.count);
   const uint32_t round = round_of(before);
   record->tracked->arrived_in(round);
   record->round = round;
@@ -62,10 +87,11 @@ __attribute__((always_inline)) inline int wait_on_wake_slot(BarrierObject* objec
     return 0;
   }
   // Last arriver. Reset the arrivals for the next round; relaxed, because the
-  // next round's arrivers come after seeing the advance below (release).
+  // next round's arrivers come after seeing the advance below (release), or
+  // are discarded arrivals that poll the word itself (acquire).
   const uint32_t next = next_round(round);
-  object->state.store(state_for_round(next), std::memory_order_relaxed);
-  // The round is released here. From now on this thread touches only the slot.
+  slot.arrivals.store(state_for_round(next), std::memory_order_relaxed);
+  // The round is released here.
   wake_slot_detail::advance_open_round(slot, next);
   // seq_cst: the other half of the Dekker pair above; a sleeper counted
   // before our advance is seen here and woken.

@@ -1,14 +1,15 @@
 // Process-global wake slots for private barriers.
 //
-// A waiter of a private barrier never touches the barrier object after its
-// arrival: it spins and sleeps on its barrier's slot instead. The slot lives
+// A waiter of a private barrier only reads the barrier object, and only
+// before its arrival: it arrives, spins and sleeps on its barrier's slot. The
+// slot lives
 // in this library's static memory, which is never freed or unmapped, so the
 // barrier's memory may be released the instant any waiter returns, by any
 // means, including ones no interposer sees (glibc's internal munmap in free()).
 //
 // Each slot is owned by at most one live private barrier (its address and
-// generation), and carries that barrier's open round number, which only
-// moves forward.
+// generation), and carries that barrier's arrivals and its open round
+// number, which only moves forward.
 #pragma once
 
 #include <atomic>
@@ -17,16 +18,23 @@
 
 namespace bshim {
 
-// Invariants: `open_round` is the owning barrier's open round as of its
-// latest completion (init aligns the barrier's round with it); it is only
-// ever advanced (a wrap-aware maximum), so a waiter of round r knows its
-// round is complete once `open_round` is after r. Who owns the slot is kept
-// apart, in WakeSlotOwner.
+// Invariants: `arrivals` is the owning barrier's arrival word, laid out as
+// the object's state word (contract/barrier_layout.h: arrivals in the open
+// round, round number; the sleepers and broken bits unused): a barrier with
+// a slot counts its arrivals here, not in its own bytes, so that arrivals,
+// release and polling share one line of library memory (a round moves one
+// line between the cores, as a spin barrier's does) and no waiter ever
+// writes the barrier's memory. Reset by the round's last arriver, and by
+// init. `open_round` is the owning barrier's open round as of its latest
+// completion (init aligns the barrier's round with it); it is only ever
+// advanced (a wrap-aware maximum), so a waiter of round r knows its round is
+// complete once `open_round` is after r. Who owns the slot is kept apart, in
+// WakeSlotOwner.
 // `spin_budget` and `yield_budget` are the owner's adaptive budgets
 // (wait_policy.h), 0 until their first adjustment; waiters write them only
-// when they change, so a steady program does not dirty the line that the
-// next round's waiters poll.
+// when they change, so a steady program does not write them every round.
 struct alignas(64) WakeSlot {
+  std::atomic<uint64_t> arrivals;     // the owner's arrival word (see above)
   std::atomic<uint32_t> open_round;   // futex word for sleepers
   std::atomic<uint32_t> sleepers;     // waiters that may be in FUTEX_WAIT
   std::atomic<uint32_t> spin_budget;  // cpu_relax() iterations; 0: initial

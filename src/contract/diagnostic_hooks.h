@@ -90,6 +90,9 @@ void profile_write_report();
 // call returned true calls watchdog_report_completed() once.
 struct StuckWait {
   const void* barrier;     // the caller's pthread_barrier_t*
+  // Where its arrivals are counted: the barrier's state word, or its wake
+  // slot's arrival word (barrier/wake_slots.h); the same layout.
+  const void* arrival_word;
   uint32_t count;
   uint32_t round;
   bool process_shared;

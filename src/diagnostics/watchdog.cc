@@ -37,7 +37,7 @@ constexpr uint32_t kArrivalsBits = 0x7fffffffU;
 // ", arrived N" from a fault-free read of the state word, or why not.
 void append_arrivals(TextBuffer& out, const StuckWait& wait) {
   uint64_t state = 0;
-  switch (read_without_fault(wait.barrier, &state, sizeof(state))) {
+  switch (read_without_fault(wait.arrival_word, &state, sizeof(state))) {
     case FaultFreeRead::kCopied:
       if (round_of(state) == wait.round) {
         out.text(", arrived ").decimal(arrivals_of(state) & kArrivalsBits);

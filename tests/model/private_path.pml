@@ -5,7 +5,9 @@
  * waits at it WAITS times; every COUNT arrivals form a round. The barrier
  * object may be released (freed, unmapped: the flag `released`) by any thread
  * the instant its wait of the final round returned. The wake slot lives in
- * the library's static memory and is never released.
+ * the library's static memory and is never released; it counts the
+ * barrier's arrivals and carries its open round. A wait reads the object
+ * (its constants) once, before it arrives.
  *
  * Checked:
  *  - no access to the object after it was released: every read or write of
@@ -23,10 +25,12 @@
  *  BROKEN_WAKE_BEFORE_ADVANCE   the completer reads `sleepers` (and wakes)
  *                               before it advances the slot: the store-load
  *                               reordering that seq_cst forbids (lost wake-up)
- *  BROKEN_ADVANCE_BEFORE_RESET  the completer advances the slot before it
- *                               resets the object (write after release)
- *  BROKEN_WAITER_POLLS_OBJECT   waiters spin on the object's round instead of
- *                               the slot (read after release)
+ *  BROKEN_COMPLETER_WRITES_OBJECT  the completer also writes the object after
+ *                               its advance (as a reset of a state word kept
+ *                               there would: write after release)
+ *  BROKEN_WAITER_POLLS_OBJECT   waiters read the object while they poll (as a
+ *                               check of its constants would: read after
+ *                               release)
  *  BROKEN_PLAIN_ADVANCE         the completer stores open_round instead of a
  *                               compare-and-swap maximum, so a preempted
  *                               completer moves it back (needs THREADS > COUNT)
@@ -51,8 +55,8 @@
 #define QUEUE_ENTRIES THREADS
 #include "futex.pml"
 
-/* The barrier object's state word: arrivals in the open round and the round
- * number (the sleepers bit is not used on this path). */
+/* The wake slot's arrival word: arrivals in the open round and the round
+ * number (its sleepers and broken bits are not used). */
 byte arrivals;
 byte round;
 bool released;  /* the object's memory was released */
@@ -82,11 +86,13 @@ proctype thread(byte t) {
   do
   :: waits_done == WAITS -> break
   :: waits_done < WAITS ->
-     /* arrive(): one fetch_add; an arrival past COUNT (between the round's
-      * last arrival and its reset) waits for the reset and arrives again. */
+     /* load_live_barrier(): the object's constants, read before arriving. */
+     atomic { OBJECT_ACCESS };
+     /* arrive_on_slot(): one fetch_add on the slot; an arrival past COUNT
+      * (between the round's last arrival and its reset) waits for the reset
+      * and arrives again. */
      do
      :: atomic {
-          OBJECT_ACCESS;
           arrivals_before = arrivals;
           my_round = round;
           arrivals++;
@@ -104,9 +110,8 @@ proctype thread(byte t) {
         if
         :: arrivals_before < COUNT -> break
         :: else ->
-           /* Spins reading the object until the round moves on; it reads
-            * for as long as it spins, so a release meanwhile is caught. */
-           atomic { (round != my_round || released) -> OBJECT_ACCESS }
+           /* Polls the slot's arrival word until the round moves on. */
+           (round != my_round)
         fi
      od;
 
@@ -119,7 +124,7 @@ proctype thread(byte t) {
         do
         :: polls < SPIN_POLLS ->
 #ifdef BROKEN_WAITER_POLLS_OBJECT
-           atomic { OBJECT_ACCESS; complete = (round > my_round) };
+           atomic { OBJECT_ACCESS; complete = (open_round > my_round) };
 #else
            complete = (open_round > my_round);
 #endif
@@ -160,9 +165,8 @@ proctype thread(byte t) {
         :: else -> skip
         fi;
 #endif
-#ifndef BROKEN_ADVANCE_BEFORE_RESET
-        atomic { OBJECT_ACCESS; arrivals = 0; round = my_round + 1 };
-#endif
+        /* The reset of the slot's arrival word, then the advance. */
+        atomic { arrivals = 0; round = my_round + 1 };
         /* advance_open_round: a CAS maximum, never backwards. */
 #ifdef BROKEN_PLAIN_ADVANCE
         open_round = my_round + 1;
@@ -182,8 +186,8 @@ proctype thread(byte t) {
            }
         od;
 #endif
-#ifdef BROKEN_ADVANCE_BEFORE_RESET
-        atomic { OBJECT_ACCESS; arrivals = 0; round = my_round + 1 };
+#ifdef BROKEN_COMPLETER_WRITES_OBJECT
+        atomic { OBJECT_ACCESS };
 #endif
 #ifndef BROKEN_WAKE_BEFORE_ADVANCE
         /* Dekker with the waiters: the advance, then the read of sleepers;

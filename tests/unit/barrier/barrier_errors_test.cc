@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "barrier/barrier.h"
+#include "arrival_word.h"
 #include "contract/barrier_layout.h"
 #include "test_support.h"
 
@@ -17,7 +18,7 @@ namespace {
 // Spins until `count` participants have arrived in the barrier's open round
 // (white-box: reads the arrivals field of the state word).
 void await_arrivals(pthread_barrier_t* barrier, uint32_t count) {
-  while (bshim::arrivals_of(bshim::as_object(barrier)->state.load()) != count) {
+  while (bshim::arrivals_of(bshim_test::arrival_word_of(barrier).load()) != count) {
     std::this_thread::yield();
   }
 }

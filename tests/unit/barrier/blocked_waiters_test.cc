@@ -15,6 +15,7 @@
 #include <cstring>
 #include <thread>
 
+#include "arrival_word.h"
 #include "barrier/barrier.h"
 #include "barrier/barrier_object_access.h"
 #include "contract/barrier_layout.h"
@@ -31,7 +32,7 @@ bshim::BarrierObject* object_of(pthread_barrier_t* barrier) {
 // Polls (bounded) until `barrier` counts `arrivals` in its open round.
 bool wait_for_arrivals(pthread_barrier_t* barrier, uint32_t arrivals) {
   for (int i = 0; i < 5000; ++i) {
-    if (bshim::arrivals_of(object_of(barrier)->state.load()) == arrivals) return true;
+    if (bshim::arrivals_of(bshim_test::arrival_word_of(barrier).load()) == arrivals) return true;
     std::this_thread::sleep_for(1ms);
   }
   return false;
@@ -51,12 +52,13 @@ TEST(BlockedWaiters, ARealWaiterMakesInitAndDestroyBusy) {
 }
 
 TEST(BlockedWaiters, ArrivalsWithoutAWaitingThreadAreNotBusy) {
-  // What free() leaves (a pointer over the state word), or the arrival of a
-  // thread that left: the bytes count arrivals, no thread is inside a wait.
+  // The arrivals of threads that left (counted in the slot), or what free()
+  // leaves (a pointer over the state word): arrivals counted, no thread is
+  // inside a wait.
   bshim::prepare_thread_records();
   pthread_barrier_t barrier;
   ASSERT_EQ(bshim::barrier_init(&barrier, nullptr, 3), 0);
-  object_of(&barrier)->state.fetch_add(2);
+  bshim_test::arrival_word_of(&barrier).fetch_add(2);
   EXPECT_EQ(bshim::barrier_init(&barrier, nullptr, 3), 0);
   object_of(&barrier)->state.store(0x00005555deadbeefULL);  // a heap pointer's worth
   EXPECT_EQ(bshim::barrier_destroy(&barrier), 0);
