@@ -30,12 +30,13 @@ __attribute__((noinline)) int wait_with_diagnostics(pthread_barrier_t* barrier,
                                                     const BarrierConstants& constants,
                                                     const void* call_site) {
   const DiagnosticsConfig& diagnostics = diagnostics_config();
+  WakeSlot* const slot = owned_wake_slot(barrier, constants);
   WaitRecord record;
   record.barrier = barrier;
-  announce_arrival(as_object(barrier));
+  announce_arrival(as_object(barrier),
+                   slot != nullptr ? slot->arrivals : as_object(barrier)->state);
   record.entered_ns = monotonic_ns();
-  const int result = tracked_wait(barrier, constants, &record,
-                                  path_for(barrier, constants, owned_wake_slot(barrier, constants)));
+  const int result = tracked_wait(barrier, constants, &record, path_for(barrier, constants, slot));
   announce_departure(as_object(barrier), record.round, result);
   const uint64_t returned_ns = monotonic_ns();
   const bool process_shared = (constants.flags & kFlagProcessShared) != 0;
@@ -62,7 +63,7 @@ __attribute__((always_inline)) inline int wait_on_live(pthread_barrier_t* barrie
   // pointer-passing between the two: callgrind, 292 to 272 instructions per
   // process-shared wait, the same with the call forced out of line).
   if (slot == nullptr) return plain_wait_on_object(barrier, constants);
-  return plain_wait(barrier, constants, [=, &constants](WaitRecord* record)
+  return plain_wait(barrier, constants, slot->arrivals, [=, &constants](WaitRecord* record)
                                             __attribute__((always_inline)) {
                                               return wait_on_wake_slot(as_object(barrier),
                                                                        constants, *slot, record);

@@ -281,11 +281,14 @@ inline void announce_wait_on_dead_barrier([[maybe_unused]] const void* barrier) 
 // thread that leaves round r late so receives nothing of round r+1. Helgrind
 // sees these edges too (the same request numbers): they agree with its own
 // barrier model. For TSan, one tag per barrier, as before.
-inline void announce_arrival([[maybe_unused]] const BarrierObject* object) {
+// `arrival_word` is where the barrier counts its arrivals (its state word, or
+// its wake slot's arrival word): the open round is read there.
+inline void announce_arrival([[maybe_unused]] const BarrierObject* object,
+                             [[maybe_unused]] const std::atomic<uint64_t>& arrival_word) {
 #if BSHIM_VALGRIND_ANNOTATIONS
   if (tool_detail::g_under_valgrind) {
     // relaxed: a round number to name the tag; see above for a stale one.
-    const uint32_t open_round = round_of(object->state.load(std::memory_order_relaxed));
+    const uint32_t open_round = round_of(arrival_word.load(std::memory_order_relaxed));
     tool_detail::valgrind_request(_VG_USERREQ__HG_USERSO_SEND_PRE,
                                   tool_detail::round_tag_of(object, open_round));
     tool_detail::valgrind_request(_VG_USERREQ__HG_USERSO_SEND_PRE,

@@ -34,13 +34,16 @@ __attribute__((always_inline)) inline int tracked_wait(pthread_barrier_t* barrie
 }
 
 // A wait without diagnostics: a record of its own, and the tracked wait.
+// `arrival_word`: where the barrier counts its arrivals (for the race
+// detectors' round tags).
 template <typename Path>
 __attribute__((always_inline)) inline int plain_wait(pthread_barrier_t* barrier,
                                                      const BarrierConstants& constants,
+                                                     const std::atomic<uint64_t>& arrival_word,
                                                      Path path) {
   WaitRecord record;
   record.barrier = barrier;
-  announce_arrival(as_object(barrier));
+  announce_arrival(as_object(barrier), arrival_word);
   const int result = tracked_wait(barrier, constants, &record, path);
   announce_departure(as_object(barrier), record.round, result);
   return result;

@@ -433,7 +433,8 @@ int wait_on_object(BarrierObject* object, const BarrierConstants& constants,
 }
 
 int plain_wait_on_object(pthread_barrier_t* barrier, const BarrierConstants& constants) {
-  return plain_wait(barrier, constants, [=, &constants](WaitRecord* record)
+  return plain_wait(barrier, constants, as_object(barrier)->state,
+                    [=, &constants](WaitRecord* record)
                                             __attribute__((always_inline)) {
                                               return object_wait(as_object(barrier), constants,
                                                                  record);
