@@ -408,6 +408,25 @@ __attribute__((always_inline)) inline int object_wait(BarrierObject* object,
       record->outcome = WaitOutcome::kCompletedRound;
       return PTHREAD_BARRIER_SERIAL_THREAD;
     }
+    // Phase 0 (wait_policy.h), inline: most rounds of a balanced program
+    // complete here. Inside the window, and cut short for an unmapper like
+    // the spin of phase 1.
+    if ((constants.flags & kFlagSpin) != 0) {
+      const UnmapLock& lock = process_unmap_lock();
+      for (uint32_t polls = wait_policy().quick_polls; polls != 0 && !lock.unmapper_waiting();
+           --polls) {
+        const Round seen = classify_in_window(object, constants, round);
+        if (seen == Round::kBroken) {
+          record->outcome = WaitOutcome::kBroken;
+          return EOWNERDEAD;
+        }
+        if (seen != Round::kOpen) {
+          record->outcome = WaitOutcome::kSpun;
+          return 0;
+        }
+        cpu_relax();
+      }
+    }
     switch (arm_sleep_unless_over(object, constants, round)) {
       case Armed::kReleasedWhileSpinning:
         record->outcome = WaitOutcome::kSpun;

@@ -23,6 +23,8 @@
 
 #include "barrier/barrier_object_access.h"
 #include "barrier/wait_paths.h"
+#include "barrier/wait_policy.h"
+#include "os/cpu_relax.h"
 #include "os/futex.h"
 
 namespace bshim {
@@ -83,6 +85,18 @@ __attribute__((always_inline)) inline int wait_on_wake_slot(BarrierObject* objec
   record->round = round;
   record->arrival = arrivals_of(before) + 1;
   if (arrivals_of(before) + 1 != constants.count) {
+    // Phase 0 (wait_policy.h), inline: most rounds of a balanced program
+    // complete here, and the waiter returns without a call. acquire: the
+    // completer's release advance carries every participant's writes.
+    if ((constants.flags & kFlagSpin) != 0) {
+      for (uint32_t polls = wait_policy().quick_polls; polls != 0; --polls) {
+        if (round_is_after(slot.open_round.load(std::memory_order_acquire), round)) {
+          record->outcome = WaitOutcome::kSpun;
+          return 0;
+        }
+        cpu_relax();
+      }
+    }
     record->outcome = wait_for_round_on_slot(slot, constants, round, *record);
     return 0;
   }

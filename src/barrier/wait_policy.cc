@@ -29,6 +29,7 @@ constinit WaitPolicy g_policy{
     iterations_for(kDefaultMinSpinNs, kAssumedRelaxNs),
     iterations_for(kDefaultMaxSpinNs, kAssumedRelaxNs),
     kDefaultYields,
+    iterations_for(kQuickPollNs, kAssumedRelaxNs),
 };
 
 // Median-free but robust enough: the fastest of a few short runs, so that a
@@ -86,6 +87,8 @@ void configure_wait_policy() {
   g_policy.min_spin_iterations = iterations_for(min_ns, relax_ns);
   g_policy.max_spin_iterations = iterations_for(max_ns, relax_ns);
   g_policy.initial_spin_iterations = iterations_for(initial_ns, relax_ns);
+  g_policy.quick_polls =
+      min_ns == 0 ? 0 : iterations_for(min_ns < kQuickPollNs ? min_ns : kQuickPollNs, relax_ns);
   g_policy.yield_iterations =
       static_cast<uint32_t>(setting_number("BARRIER_SHIM_YIELDS", 0, UINT32_MAX, kDefaultYields));
 }

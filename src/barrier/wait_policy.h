@@ -2,6 +2,10 @@
 //
 // Every tunable number of the barrier lives here. A waiter goes through up to
 // three phases, each bounded:
+//   0. poll a few times, inlined into the wait: a balanced round usually
+//      completes within a few hundred nanoseconds of the arrival, and a call
+//      into the adaptive phases costs more than that on the critical path
+//      of the round (doc/performance.md, issue 16);
 //   1. spin with cpu_relax(), only when all participants can run at once
 //      (kFlagSpin: count <= CPUs in the initialiser's affinity mask), since a
 //      spinner that occupies the CPU a late participant needs only delays it;
@@ -40,7 +44,16 @@ struct WaitPolicy {
   uint32_t min_spin_iterations;
   uint32_t max_spin_iterations;
   uint32_t yield_iterations;
+  // Phase 0: polls before the adaptive phases, on barriers that may spin;
+  // kQuickPollNs worth, never more than the smallest spin budget (0 when
+  // spinning is switched off by BARRIER_SHIM_SPIN_MIN_NS=0).
+  uint32_t quick_polls;
 };
+
+// Phase 0's length: a round of 2-16 balanced members completes well within
+// it (90-1600 ns per round measured, doc/performance.md), and a waiter that
+// the adaptive policy would send to sleep at once wastes at most this.
+inline constexpr uint64_t kQuickPollNs = 1'000;
 
 // Defaults, in nanoseconds. 50 us covers the arrival skew of a balanced round
 // on a loaded machine (measured, doc/performance.md: budgets below the skew make one
