@@ -61,14 +61,21 @@ inline void advance_open_round(WakeSlot& slot, uint32_t next) {
 // Counts this thread's arrival on the slot and returns the arrival word
 // just before it. An arrival that lands between a full round's last arrival
 // and its reset (more threads than `count`) is discarded: it waits for the
-// reset and arrives again, in the next round.
-__attribute__((always_inline)) inline uint64_t arrive_on_slot(WakeSlot& slot, uint32_t count) {
+// reset and arrives again, in the next round. Meanwhile its entry names that
+// next round, so that init and destroy count it as blocked however long it
+// takes to notice the reset (a nap, preemption, a signal handler): with no
+// arrival of its own to show in the slot, it would otherwise look like a
+// thread that never arrived, and arrive, once let go, in whatever barrier
+// owns the slot by then.
+__attribute__((always_inline)) inline uint64_t arrive_on_slot(WakeSlot& slot, uint32_t count,
+                                                             TrackedWait* tracked) {
   for (;;) {
     // acq_rel: release hands our earlier writes to the completer; acquire, if
     // we are the completer, takes every other arrival's writes (release
     // sequence).
     const uint64_t before = slot.arrivals.fetch_add(1, std::memory_order_acq_rel);
     if (arrivals_of(before) < count) return before;
+    tracked->arrived_in(next_round(round_of(before)));
     wait_for_slot_reset(slot, before);
   }
 }
@@ -79,7 +86,7 @@ __attribute__((always_inline)) inline int wait_on_wake_slot(BarrierObject* objec
                                                            const BarrierConstants& constants,
                                                            WakeSlot& slot, WaitRecord* record) {
   (void)object;  // read (validated) before this; never touched again
-  const uint64_t before = wake_slot_detail::arrive_on_slot(slot, constants.count);
+  const uint64_t before = wake_slot_detail::arrive_on_slot(slot, constants.count, record->tracked);
   const uint32_t round = round_of(before);
   record->tracked->arrived_in(round);
   record->round = round;

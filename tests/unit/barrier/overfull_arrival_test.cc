@@ -1,0 +1,98 @@
+// An arrival that finds its round full (more threads than the count use the
+// barrier) is discarded: it waits for the round's reset and arrives again,
+// in the next round. All that time its thread is blocked in the barrier, so
+// init and destroy answer EBUSY (src/barrier/blocked_waiters.h), however
+// long it takes to notice the reset (a nap, preemption, a signal handler).
+#include <gtest/gtest.h>
+
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
+
+#include <atomic>
+#include <cerrno>
+#include <thread>
+
+#include "arrival_word.h"
+#include "barrier/barrier.h"
+#include "barrier/barrier_object_access.h"
+#include "barrier/wait_on_wake_slot.h"
+#include "contract/barrier_layout.h"
+#include "threads/thread_records.h"
+
+namespace {
+
+std::atomic<bool> g_held{false};
+std::atomic<bool> g_let_go{false};
+
+// Keeps the interrupted thread where the signal found it until let go.
+void hold_here(int) {
+  g_held.store(true);
+  const timespec nap{0, 1'000'000};
+  while (!g_let_go.load()) nanosleep(&nap, nullptr);
+}
+
+// Polls (bounded, about 5 s) until `condition` holds.
+template <typename Condition>
+bool eventually(Condition condition) {
+  const timespec nap{0, 1'000'000};
+  for (int i = 0; i < 5000; ++i) {
+    if (condition()) return true;
+    nanosleep(&nap, nullptr);
+  }
+  return false;
+}
+
+TEST(OverfullArrival, IsBlockedWhileItWaitsForTheFullRoundsReset) {
+  bshim::prepare_thread_records();
+  pthread_barrier_t barrier;
+  ASSERT_EQ(bshim::barrier_init(&barrier, nullptr, 2), 0);
+  bshim::BarrierConstants constants;
+  ASSERT_TRUE(bshim::load_live_barrier(&barrier, &constants));
+  bshim::WakeSlot* slot = bshim::owned_wake_slot(&barrier, constants);
+  ASSERT_NE(slot, nullptr) << "a private barrier arrives on its wake slot";
+  std::atomic<uint64_t>& arrivals = bshim_test::arrival_word_of(&barrier);
+  const uint32_t full_round = bshim::round_of(arrivals.load());
+  const uint32_t next_round = bshim::next_round(full_round);
+
+  // The round's last arrival is counted and its completer has not reset
+  // the arrivals yet (it is the test, which plays it).
+  arrivals.store(bshim::state_for_round(full_round) | 2);
+  struct sigaction hold {};
+  hold.sa_handler = hold_here;
+  ASSERT_EQ(sigaction(SIGUSR1, &hold, nullptr), 0);
+  std::atomic<int> third_result{-1};
+  std::thread third([&] { third_result.store(bshim::barrier_wait(&barrier)); });
+  ASSERT_TRUE(eventually([&] { return bshim::arrivals_of(arrivals.load()) == 3; }))
+      << "the third arrival never landed in the full round";
+  // Its arrival was discarded; it waits for the reset. Keep it there.
+  ASSERT_EQ(pthread_kill(third.native_handle(), SIGUSR1), 0);
+  ASSERT_TRUE(eventually([] { return g_held.load(); }));
+
+  // The completer resets the arrivals and releases the full round.
+  arrivals.store(bshim::state_for_round(next_round));
+  bshim::wake_slot_detail::advance_open_round(*slot, next_round);
+
+  EXPECT_EQ(bshim::barrier_destroy(&barrier), EBUSY)
+      << "the third thread is inside the wait, about to arrive in the next round";
+  EXPECT_EQ(bshim::barrier_init(&barrier, nullptr, 2), EBUSY)
+      << "the third thread is inside the wait, about to arrive in the next round";
+
+  // Let go, it arrives in the next round, and the main thread completes it.
+  g_let_go.store(true);
+  ASSERT_TRUE(eventually([&] {
+    const uint64_t word = bshim_test::arrival_word_of(&barrier).load();
+    return bshim::round_of(word) == next_round && bshim::arrivals_of(word) == 1;
+  })) << "the third thread did not arrive in the next round";
+  const int main_result = bshim::barrier_wait(&barrier);
+  third.join();
+  EXPECT_TRUE(main_result == 0 || main_result == PTHREAD_BARRIER_SERIAL_THREAD) << main_result;
+  EXPECT_TRUE(third_result == 0 || third_result == PTHREAD_BARRIER_SERIAL_THREAD) << third_result;
+  EXPECT_EQ((main_result == PTHREAD_BARRIER_SERIAL_THREAD) +
+                (third_result == PTHREAD_BARRIER_SERIAL_THREAD),
+            1);
+  EXPECT_EQ(bshim::barrier_destroy(&barrier), 0);
+  signal(SIGUSR1, SIG_DFL);
+}
+
+}  // namespace
