@@ -7,6 +7,7 @@
 #include "os/cpu_relax.h"
 #include "os/futex.h"
 #include "robust/robust_membership.h"
+#include "threads/thread_records.h"
 
 namespace bshim {
 
@@ -68,9 +69,12 @@ __attribute__((noinline)) inline uint64_t wait_for_reset(BarrierObject* object, 
 // the object here is legal (on the object path the caller's exit window is
 // open as well). On a robust barrier that breaks meanwhile, the reset never
 // comes: the broken state is returned instead (the caller checks kBrokenBit).
-// Inlined into both wait paths (a call less per wait).
+// While it waits, its entry in `tracked` names the next round, which it
+// joins: init and destroy count it as blocked (after the reset the state
+// word shows no arrival of its own; see wait_on_wake_slot.h).
 __attribute__((always_inline)) inline uint64_t arrive(BarrierObject* object,
-                                                      const BarrierConstants& constants) {
+                                                      const BarrierConstants& constants,
+                                                      TrackedWait* tracked) {
   const uint64_t broken_bit = is_robust(constants) ? kBrokenBit : 0;
   for (;;) {
     // acq_rel: release hands our earlier writes to the completer; acquire, if
@@ -78,6 +82,7 @@ __attribute__((always_inline)) inline uint64_t arrive(BarrierObject* object,
     // sequence).
     const uint64_t before = object->state.fetch_add(1, std::memory_order_acq_rel);
     if (arrivals_of(before) < constants.count || (before & broken_bit) != 0) return before;
+    tracked->arrived_in(next_round(round_of(before)));
     const uint64_t after_reset = wait_for_reset(object, constants, before);
     if ((after_reset & broken_bit) != 0) return after_reset;
   }

@@ -54,9 +54,15 @@ bool has_blocked_waiters(const pthread_barrier_t* barrier, const BarrierConstant
   const bool arrivals = arrivals_of(state) != 0;
   // A wait whose arrival is counted but whose round is not noted yet (a few
   // instructions, or as long as a handler that interrupts it there runs)
-  // counts while the bytes show arrivals in the open round.
+  // counts while the bytes show arrivals in the open round. One that names
+  // the open round counts (a round is released and reset in one step, so it
+  // has arrivals, unless it is the next round named below that was just
+  // opened), and so does one that names the next: an arrival that found the
+  // open round full names the next round and waits for the reset to join it
+  // (arrive.h).
   const auto incomplete = [open_round, arrivals](uint32_t round) {
-    return arrivals && (round == open_round || round == kRoundNotArrived);
+    if (round == kRoundNotArrived) return arrivals;
+    return round == open_round || round == next_round(open_round);
   };
   if (any_tracked_wait_on(barrier, constants.generation, incomplete)) return true;
   if (!arrivals) return false;

@@ -386,7 +386,7 @@ __attribute__((always_inline)) inline int object_wait(BarrierObject* object,
       record->outcome = WaitOutcome::kBroken;
       return EOWNERDEAD;
     }
-    const uint64_t before = arrive(object, constants);
+    const uint64_t before = arrive(object, constants, record->tracked);
     if (robust && (before & kBrokenBit) != 0) {
       record->outcome = WaitOutcome::kBroken;
       return EOWNERDEAD;

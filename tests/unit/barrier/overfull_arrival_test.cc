@@ -7,10 +7,12 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include <atomic>
 #include <cerrno>
+#include <functional>
 #include <thread>
 
 #include "arrival_word.h"
@@ -43,7 +45,54 @@ bool eventually(Condition condition) {
   return false;
 }
 
-TEST(OverfullArrival, IsBlockedWhileItWaitsForTheFullRoundsReset) {
+// What the scenario checks while the third thread waits for the reset.
+using Check = std::function<void(pthread_barrier_t*)>;
+
+// `barrier` (count 2) has a full round whose completer has counted its
+// arrival and not reset the arrivals yet (the test plays it: `complete`
+// resets and releases the round). A third thread arrives, is discarded, and
+// is held (a signal handler) inside its wait for the reset; the round is
+// completed; `check` runs; the third thread is let go, arrives in the next
+// round, and the main thread completes that round with it.
+void with_a_held_overfull_arrival(pthread_barrier_t* barrier,
+                                  const std::function<void(uint32_t next_round)>& complete,
+                                  const Check& check) {
+  g_held.store(false);
+  g_let_go.store(false);
+  std::atomic<uint64_t>& arrivals = bshim_test::arrival_word_of(barrier);
+  const uint32_t full_round = bshim::round_of(arrivals.load());
+  const uint32_t next_round = bshim::next_round(full_round);
+  arrivals.store(bshim::state_for_round(full_round) | 2);
+  struct sigaction hold {};
+  hold.sa_handler = hold_here;
+  ASSERT_EQ(sigaction(SIGUSR1, &hold, nullptr), 0);
+  std::atomic<int> third_result{-1};
+  std::thread third([&] { third_result.store(bshim::barrier_wait(barrier)); });
+  ASSERT_TRUE(eventually([&] { return bshim::arrivals_of(arrivals.load()) == 3; }))
+      << "the third arrival never landed in the full round";
+  // Its arrival was discarded; it waits for the reset. Keep it there.
+  ASSERT_EQ(pthread_kill(third.native_handle(), SIGUSR1), 0);
+  ASSERT_TRUE(eventually([] { return g_held.load(); }));
+
+  complete(next_round);
+  check(barrier);
+
+  g_let_go.store(true);
+  ASSERT_TRUE(eventually([&] {
+    const uint64_t word = bshim_test::arrival_word_of(barrier).load();
+    return bshim::round_of(word) == next_round && bshim::arrivals_of(word) == 1;
+  })) << "the third thread did not arrive in the next round";
+  const int main_result = bshim::barrier_wait(barrier);
+  third.join();
+  signal(SIGUSR1, SIG_DFL);
+  EXPECT_TRUE(main_result == 0 || main_result == PTHREAD_BARRIER_SERIAL_THREAD) << main_result;
+  EXPECT_TRUE(third_result == 0 || third_result == PTHREAD_BARRIER_SERIAL_THREAD) << third_result;
+  EXPECT_EQ((main_result == PTHREAD_BARRIER_SERIAL_THREAD) +
+                (third_result == PTHREAD_BARRIER_SERIAL_THREAD),
+            1);
+}
+
+TEST(OverfullArrival, IsBlockedWhileItWaitsForTheFullRoundsResetOnTheWakeSlot) {
   bshim::prepare_thread_records();
   pthread_barrier_t barrier;
   ASSERT_EQ(bshim::barrier_init(&barrier, nullptr, 2), 0);
@@ -51,48 +100,46 @@ TEST(OverfullArrival, IsBlockedWhileItWaitsForTheFullRoundsReset) {
   ASSERT_TRUE(bshim::load_live_barrier(&barrier, &constants));
   bshim::WakeSlot* slot = bshim::owned_wake_slot(&barrier, constants);
   ASSERT_NE(slot, nullptr) << "a private barrier arrives on its wake slot";
-  std::atomic<uint64_t>& arrivals = bshim_test::arrival_word_of(&barrier);
-  const uint32_t full_round = bshim::round_of(arrivals.load());
-  const uint32_t next_round = bshim::next_round(full_round);
-
-  // The round's last arrival is counted and its completer has not reset
-  // the arrivals yet (it is the test, which plays it).
-  arrivals.store(bshim::state_for_round(full_round) | 2);
-  struct sigaction hold {};
-  hold.sa_handler = hold_here;
-  ASSERT_EQ(sigaction(SIGUSR1, &hold, nullptr), 0);
-  std::atomic<int> third_result{-1};
-  std::thread third([&] { third_result.store(bshim::barrier_wait(&barrier)); });
-  ASSERT_TRUE(eventually([&] { return bshim::arrivals_of(arrivals.load()) == 3; }))
-      << "the third arrival never landed in the full round";
-  // Its arrival was discarded; it waits for the reset. Keep it there.
-  ASSERT_EQ(pthread_kill(third.native_handle(), SIGUSR1), 0);
-  ASSERT_TRUE(eventually([] { return g_held.load(); }));
-
-  // The completer resets the arrivals and releases the full round.
-  arrivals.store(bshim::state_for_round(next_round));
-  bshim::wake_slot_detail::advance_open_round(*slot, next_round);
-
-  EXPECT_EQ(bshim::barrier_destroy(&barrier), EBUSY)
-      << "the third thread is inside the wait, about to arrive in the next round";
-  EXPECT_EQ(bshim::barrier_init(&barrier, nullptr, 2), EBUSY)
-      << "the third thread is inside the wait, about to arrive in the next round";
-
-  // Let go, it arrives in the next round, and the main thread completes it.
-  g_let_go.store(true);
-  ASSERT_TRUE(eventually([&] {
-    const uint64_t word = bshim_test::arrival_word_of(&barrier).load();
-    return bshim::round_of(word) == next_round && bshim::arrivals_of(word) == 1;
-  })) << "the third thread did not arrive in the next round";
-  const int main_result = bshim::barrier_wait(&barrier);
-  third.join();
-  EXPECT_TRUE(main_result == 0 || main_result == PTHREAD_BARRIER_SERIAL_THREAD) << main_result;
-  EXPECT_TRUE(third_result == 0 || third_result == PTHREAD_BARRIER_SERIAL_THREAD) << third_result;
-  EXPECT_EQ((main_result == PTHREAD_BARRIER_SERIAL_THREAD) +
-                (third_result == PTHREAD_BARRIER_SERIAL_THREAD),
-            1);
+  with_a_held_overfull_arrival(
+      &barrier,
+      [slot](uint32_t next_round) {
+        slot->arrivals.store(bshim::state_for_round(next_round));
+        bshim::wake_slot_detail::advance_open_round(*slot, next_round);
+      },
+      [](pthread_barrier_t* barrier) {
+        EXPECT_EQ(bshim::barrier_destroy(barrier), EBUSY)
+            << "the third thread is inside the wait, about to arrive in the next round";
+        EXPECT_EQ(bshim::barrier_init(barrier, nullptr, 2), EBUSY)
+            << "the third thread is inside the wait, about to arrive in the next round";
+      });
   EXPECT_EQ(bshim::barrier_destroy(&barrier), 0);
-  signal(SIGUSR1, SIG_DFL);
+}
+
+TEST(OverfullArrival, IsBlockedWhileItWaitsForTheFullRoundsResetOnTheObject) {
+  bshim::prepare_thread_records();
+  void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(page, MAP_FAILED);
+  auto* barrier = static_cast<pthread_barrier_t*>(page);
+  pthread_barrierattr_t attr;
+  bshim::barrierattr_init(&attr);
+  bshim::barrierattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+  ASSERT_EQ(bshim::barrier_init(barrier, &attr, 2), 0);
+  bshim::BarrierObject* object = bshim::as_object(barrier);
+  with_a_held_overfull_arrival(
+      barrier,
+      [object](uint32_t next_round) {
+        object->state.store(bshim::state_for_round(next_round));
+      },
+      [&attr](pthread_barrier_t* barrier) {
+        const int init_result = bshim::barrier_init(barrier, &attr, 2);
+        EXPECT_EQ(init_result, EBUSY)
+            << "the third thread is inside the wait, about to arrive in the next round";
+        // (Were it not counted, destroy would wait for its exit window,
+        // which the held thread keeps open.)
+        if (init_result == EBUSY) EXPECT_EQ(bshim::barrier_destroy(barrier), EBUSY);
+      });
+  EXPECT_EQ(bshim::barrier_destroy(barrier), 0);
+  munmap(page, 4096);
 }
 
 }  // namespace
