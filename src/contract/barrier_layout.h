@@ -3,8 +3,8 @@
 // All state is inside the object: no pointers, no side tables that hold
 // barrier state, so one barrier in shared memory works between processes that
 // map it at different addresses. (Private barriers also use a process-global
-// wake slot, see wake_slots.h; the slot only carries wake-ups, and its index,
-// not its address, is stored here.)
+// wake slot, see wake_slots.h, which counts their arrivals and carries their
+// wake-ups; its index, not its address, is stored here.)
 #pragma once
 
 #include <pthread.h>
@@ -16,7 +16,9 @@
 namespace bshim {
 
 // The state word packs everything that changes per arrival, so an arrival is
-// one atomic read-modify-write and its result tells the arriver its round:
+// one atomic read-modify-write and its result tells the arriver its round.
+// A barrier with a wake slot counts its arrivals in the slot's arrival word
+// instead, laid out the same; its own state word keeps the round init gave it.
 //
 //   bits  0..30  arrivals so far in the current round (0 <= arrivals < count
 //                between rounds; the last arriver resets it to 0)
