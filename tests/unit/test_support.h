@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "barrier/barrier.h"
 #include "threads/thread_records.h"
 
 namespace bshim_test {
@@ -33,6 +34,21 @@ inline pthread_barrier_t* map_barrier_page(bool shared = false) {
 }
 
 inline void unmap_barrier_page(pthread_barrier_t* barrier) { munmap(barrier, 4096); }
+
+// A process-shared barrier of `count` in a MAP_SHARED page of its own (the
+// object wait path), or nullptr if the page or init failed.
+inline pthread_barrier_t* shared_barrier_in_page(unsigned count) {
+  pthread_barrier_t* barrier = map_barrier_page(/*shared=*/true);
+  if (barrier == nullptr) return nullptr;
+  pthread_barrierattr_t attr;
+  bshim::barrierattr_init(&attr);
+  bshim::barrierattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+  if (bshim::barrier_init(barrier, &attr, count) != 0) {
+    unmap_barrier_page(barrier);
+    return nullptr;
+  }
+  return barrier;
+}
 
 // Runs `body(index)` on `count` threads and joins them.
 inline void run_threads(unsigned count, const std::function<void(unsigned)>& body) {

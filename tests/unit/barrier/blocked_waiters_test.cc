@@ -17,6 +17,7 @@
 
 #include "arrival_word.h"
 #include "barrier/barrier.h"
+#include "test_support.h"
 #include "barrier/barrier_object_access.h"
 #include "contract/barrier_layout.h"
 #include "threads/thread_records.h"
@@ -88,13 +89,8 @@ TEST(BlockedWaiters, AnAsynchronouslyCancelledWaiterIsNotBlocked) {
 
 TEST(BlockedWaiters, ASleeperOfAnotherProcessIsBusyUntilItIsKilled) {
   bshim::prepare_thread_records();
-  void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  ASSERT_NE(page, MAP_FAILED);
-  auto* barrier = static_cast<pthread_barrier_t*>(page);
-  pthread_barrierattr_t attr;
-  bshim::barrierattr_init(&attr);
-  bshim::barrierattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
-  ASSERT_EQ(bshim::barrier_init(barrier, &attr, 2), 0);
+  pthread_barrier_t* barrier = bshim_test::shared_barrier_in_page(2);
+  ASSERT_NE(barrier, nullptr);
   const pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
@@ -109,7 +105,7 @@ TEST(BlockedWaiters, ASleeperOfAnotherProcessIsBusyUntilItIsKilled) {
   kill(child, SIGKILL);
   waitpid(child, nullptr, 0);
   EXPECT_EQ(bshim::barrier_destroy(barrier), 0) << "a killed sleeper is no longer blocked";
-  munmap(page, 4096);
+  bshim_test::unmap_barrier_page(barrier);
 }
 
 TEST(BlockedWaiters, AMovedBarrierDoesNotUseItsOriginalsWakeSlot) {

@@ -17,6 +17,7 @@
 
 #include "arrival_word.h"
 #include "barrier/barrier.h"
+#include "test_support.h"
 #include "barrier/barrier_object_access.h"
 #include "barrier/wait_on_wake_slot.h"
 #include "contract/barrier_layout.h"
@@ -117,20 +118,18 @@ TEST(OverfullArrival, IsBlockedWhileItWaitsForTheFullRoundsResetOnTheWakeSlot) {
 
 TEST(OverfullArrival, IsBlockedWhileItWaitsForTheFullRoundsResetOnTheObject) {
   bshim::prepare_thread_records();
-  void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  ASSERT_NE(page, MAP_FAILED);
-  auto* barrier = static_cast<pthread_barrier_t*>(page);
-  pthread_barrierattr_t attr;
-  bshim::barrierattr_init(&attr);
-  bshim::barrierattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
-  ASSERT_EQ(bshim::barrier_init(barrier, &attr, 2), 0);
+  pthread_barrier_t* barrier = bshim_test::shared_barrier_in_page(2);
+  ASSERT_NE(barrier, nullptr);
   bshim::BarrierObject* object = bshim::as_object(barrier);
   with_a_held_overfull_arrival(
       barrier,
       [object](uint32_t next_round) {
         object->state.store(bshim::state_for_round(next_round));
       },
-      [&attr](pthread_barrier_t* barrier) {
+      [](pthread_barrier_t* barrier) {
+        pthread_barrierattr_t attr;
+        bshim::barrierattr_init(&attr);
+        bshim::barrierattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
         const int init_result = bshim::barrier_init(barrier, &attr, 2);
         EXPECT_EQ(init_result, EBUSY)
             << "the third thread is inside the wait, about to arrive in the next round";
@@ -139,7 +138,7 @@ TEST(OverfullArrival, IsBlockedWhileItWaitsForTheFullRoundsResetOnTheObject) {
         if (init_result == EBUSY) EXPECT_EQ(bshim::barrier_destroy(barrier), EBUSY);
       });
   EXPECT_EQ(bshim::barrier_destroy(barrier), 0);
-  munmap(page, 4096);
+  bshim_test::unmap_barrier_page(barrier);
 }
 
 }  // namespace
