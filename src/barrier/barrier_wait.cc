@@ -19,7 +19,7 @@ __attribute__((always_inline)) inline auto path_for(pthread_barrier_t* barrier,
                                                     const BarrierConstants& constants,
                                                     WakeSlot* slot) {
   return [=, &constants](WaitRecord* record) __attribute__((always_inline)) {
-    return slot != nullptr ? wait_on_wake_slot(as_object(barrier), constants, *slot, record)
+    return slot != nullptr ? wait_on_wake_slot(constants, *slot, record)
                            : wait_on_object(as_object(barrier), constants, record);
   };
 }
@@ -63,11 +63,7 @@ __attribute__((always_inline)) inline int wait_on_live(pthread_barrier_t* barrie
   // pointer-passing between the two: callgrind, 292 to 272 instructions per
   // process-shared wait, the same with the call forced out of line).
   if (slot == nullptr) return plain_wait_on_object(barrier, constants);
-  return plain_wait(barrier, constants, slot->arrivals, [=, &constants](WaitRecord* record)
-                                            __attribute__((always_inline)) {
-                                              return wait_on_wake_slot(as_object(barrier),
-                                                                       constants, *slot, record);
-                                            });
+  return plain_wait(barrier, constants, slot->arrivals, path_for(barrier, constants, slot));
 }
 
 }  // namespace

@@ -82,10 +82,10 @@ __attribute__((always_inline)) inline uint64_t arrive_on_slot(WakeSlot& slot, ui
 
 }  // namespace wake_slot_detail
 
-__attribute__((always_inline)) inline int wait_on_wake_slot(BarrierObject* object,
-                                                           const BarrierConstants& constants,
+// The barrier's constants were read (validated) before this; its bytes are
+// not touched again.
+__attribute__((always_inline)) inline int wait_on_wake_slot(const BarrierConstants& constants,
                                                            WakeSlot& slot, WaitRecord* record) {
-  (void)object;  // read (validated) before this; never touched again
   const uint64_t before = wake_slot_detail::arrive_on_slot(slot, constants.count, record->tracked);
   const uint32_t round = round_of(before);
   record->tracked->arrived_in(round);
