@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "barrier/arrival_tree.h"
 #include "check_unmap_binding.h"
 #include "diagnostics/backtrace_writer.h"
 #include "contract/diagnostic_hooks.h"
@@ -60,6 +61,7 @@ __attribute__((constructor(101))) void start_barrier_shim() {
   bshim_preload::warn_if_unmap_calls_bypass_the_shim();  // looks, calls nothing
   bshim::report_unknown_settings();  // a misspelt BARRIER_SHIM_* name: one line each
   bshim::configure_wait_policy();  // calibrates spinning, reads BARRIER_SHIM_*
+  bshim::configure_arrival_tree();  // BARRIER_SHIM_ARRIVAL_TREE
   bshim::configure_robust_mode();  // BARRIER_SHIM_ROBUST, BARRIER_SHIM_ROBUST_MS
   bshim::configure_diagnostics();  // BARRIER_SHIM_STATS, BARRIER_SHIM_WATCHDOG
   if (bshim::diagnostics_config().watchdog_ns != 0) {

@@ -1,5 +1,7 @@
 #include "barrier/blocked_waiters.h"
 
+#include "barrier/arrival_tree.h"
+
 #include "os/futex.h"
 #include "os/mapping_sharers.h"
 #include "robust/robust_membership.h"
@@ -41,8 +43,13 @@ bool has_blocked_waiters(const pthread_barrier_t* barrier, const BarrierConstant
     // the open round: it is a few instructions from its arrival, or its
     // arrival was counted and its round not yet noted (a straggler of a
     // round that completed meanwhile shows none, and must not count).
+    // A tree barrier's root shows only its full leaves: its leaves say
+    // whether anyone arrived (arrival_tree.h).
+    const int index = wake_slot_index(constants.flags);
+    const bool tree = wake_slot_owner(index).leaves.load(std::memory_order_relaxed) != 0;
     const bool arrivals =
-        arrivals_of(slot_arrivals) != 0 && round_of(slot_arrivals) == open_round;
+        round_of(slot_arrivals) == open_round &&
+        (tree ? tree_arrivals_in_round(index, open_round) != 0 : arrivals_of(slot_arrivals) != 0);
     const auto incomplete = [open_round, arrivals](uint32_t round) {
       return round == kRoundNotArrived ? arrivals : !round_is_after(open_round, round);
     };

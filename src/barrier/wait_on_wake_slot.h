@@ -21,6 +21,7 @@
 // per wait); the waiting itself is out of line (wait_on_wake_slot.cc).
 #pragma once
 
+#include "barrier/arrival_tree.h"
 #include "barrier/barrier_object_access.h"
 #include "barrier/wait_paths.h"
 #include "barrier/wait_policy.h"
@@ -86,12 +87,25 @@ __attribute__((always_inline)) inline uint64_t arrive_on_slot(WakeSlot& slot, ui
 // not touched again.
 __attribute__((always_inline)) inline int wait_on_wake_slot(const BarrierConstants& constants,
                                                            WakeSlot& slot, WaitRecord* record) {
-  const uint64_t before = wake_slot_detail::arrive_on_slot(slot, constants.count, record->tracked);
-  const uint32_t round = round_of(before);
+  uint32_t round;
+  uint32_t place;
+  const int index = wake_slot_index(constants.flags);
+  // relaxed: the shape is constant while the barrier lives, published with
+  // it (arrival_tree.h); the owner's line is read-only and already cached.
+  if (__builtin_expect(wake_slot_owner(index).leaves.load(std::memory_order_relaxed) == 0, 1)) {
+    const uint64_t before =
+        wake_slot_detail::arrive_on_slot(slot, constants.count, record->tracked);
+    round = round_of(before);
+    place = arrivals_of(before) + 1;
+  } else {
+    const TreeArrival arrival = arrive_on_tree(index, constants.count, record->tracked);
+    round = arrival.round;
+    place = arrival.place;
+  }
   record->tracked->arrived_in(round);
   record->round = round;
-  record->arrival = arrivals_of(before) + 1;
-  if (arrivals_of(before) + 1 != constants.count) {
+  record->arrival = place;
+  if (place != constants.count) {
     // Phase 0 (wait_policy.h), inline: most rounds of a balanced program
     // complete here, and the waiter returns without a call. acquire: the
     // completer's release advance carries every participant's writes.

@@ -47,9 +47,17 @@ struct alignas(64) WakeSlot {
 // at the same address has another generation). Written by init and destroy
 // only. Kept off the WakeSlot's line: every wait reads it, and there it
 // would share the line that each round's completer writes.
+// `leaves` and the rest are the shape of the owner's arrival tree
+// (arrival_tree.h): 0 leaves when it counts its arrivals in the slot's
+// arrival word. Every wait reads the owner's line anyway, which no wait
+// writes, so the shape costs no cache miss.
 struct WakeSlotOwner {
   std::atomic<uintptr_t> address;     // 0 when the slot is free
   std::atomic<uint32_t> generation;
+  std::atomic<uint32_t> leaves;         // 0, or 2 .. kMaxLeaves
+  std::atomic<uint32_t> leaf_capacity;  // arrivals a leaf holds per round ...
+  std::atomic<uint32_t> larger_leaves;  // ... plus one, in leaves [0, larger_leaves)
+  std::atomic<uint32_t> cpu_scale;      // CPU c arrives first at (c * cpu_scale) >> 16
 };
 
 // 1024 slots = 64 KiB of zero-initialised static memory, touched lazily. A

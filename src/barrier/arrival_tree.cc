@@ -1,0 +1,184 @@
+#include "barrier/arrival_tree.h"
+
+#include "barrier/barrier_object_access.h"
+#include "barrier/wait_on_wake_slot.h"
+
+#include <unistd.h>
+#include "os/current_cpu.h"
+#include "os/environment.h"
+
+namespace bshim {
+namespace {
+
+// Beside the wake slots, one tree per slot: 1 KiB each, zero-initialised
+// static memory that only the slots of tree barriers ever touch (a page is
+// committed when first written). Never freed, like the slots: a waiter may
+// still be on its way out of a leaf's CAS when the barrier's memory goes.
+ArrivalTree g_trees[kWakeSlotCount];
+
+// Relaxed: written once by the preload constructor, before any thread could
+// initialise a barrier through the shim.
+std::atomic<ArrivalTreeMode> g_mode{ArrivalTreeMode::kAutomatic};
+
+// The leaf that holds arrivals of CPU `cpu` first. cpu_scale maps the CPUs
+// [0, CPUs) onto the leaves in contiguous runs (neighbouring CPU numbers
+// mostly share a cache); a CPU numbered beyond (hot-plugged) wraps.
+uint32_t first_leaf(uint32_t cpu, uint32_t cpu_scale, uint32_t leaves) {
+  const uint32_t leaf = static_cast<uint32_t>((static_cast<uint64_t>(cpu) * cpu_scale) >> 16);
+  return leaf < leaves ? leaf : leaf % leaves;
+}
+
+uint32_t capacity_of(uint32_t leaf, uint32_t leaf_capacity, uint32_t larger_leaves) {
+  return leaf_capacity + (leaf < larger_leaves ? 1 : 0);
+}
+
+}  // namespace
+
+void configure_arrival_tree() {
+  const char* text = setting_text("BARRIER_SHIM_ARRIVAL_TREE");
+  ArrivalTreeMode mode = ArrivalTreeMode::kAutomatic;
+  if (text != nullptr) {
+    if (text[0] == '1' && text[1] == '\0') {
+      mode = ArrivalTreeMode::kAlways;
+    } else if (text[0] == '0' && text[1] == '\0') {
+      mode = ArrivalTreeMode::kNever;
+    } else {
+      warn_about_setting("BARRIER_SHIM_ARRIVAL_TREE", text, "is not 0 or 1",
+                         "barriers get an arrival tree by their count and the CPUs");
+    }
+  }
+  g_mode.store(mode, std::memory_order_relaxed);
+}
+
+ArrivalTreeMode arrival_tree_mode() { return g_mode.load(std::memory_order_relaxed); }
+
+void set_arrival_tree_mode_for_test(ArrivalTreeMode mode) {
+  g_mode.store(mode, std::memory_order_relaxed);
+}
+
+ArrivalTree& arrival_tree(int slot_index) { return g_trees[slot_index]; }
+
+void plan_arrival_tree(int slot_index, uint32_t count, uint32_t first_round,
+                       unsigned usable_cpus) {
+  uint32_t leaves = 0;
+  switch (arrival_tree_mode()) {
+    case ArrivalTreeMode::kNever:
+      break;
+    case ArrivalTreeMode::kAutomatic:
+      if (count < kTreeMinCount || usable_cpus < kTreeMinCpus) break;
+      [[fallthrough]];
+    case ArrivalTreeMode::kAlways: {
+      if (count < 2) break;
+      const uint64_t wanted = (static_cast<uint64_t>(count) + kLeafFanIn - 1) / kLeafFanIn;
+      leaves = wanted < 2 ? 2 : wanted > kMaxLeaves ? kMaxLeaves : static_cast<uint32_t>(wanted);
+      break;
+    }
+  }
+  // The CPUs the leaves are spread over: those configured, which number every
+  // CPU the thread may run on (at least the usable ones, and at least 1).
+  long configured = sysconf(_SC_NPROCESSORS_CONF);
+  if (configured < static_cast<long>(usable_cpus)) configured = usable_cpus;
+  if (configured < 1) configured = 1;
+  // relaxed, all: published with the barrier by init's release store of its
+  // state word; a wait reads them only after it acquired that.
+  WakeSlotOwner& owner = const_cast<WakeSlotOwner&>(wake_slot_owner(slot_index));
+  owner.leaves.store(leaves, std::memory_order_relaxed);
+  if (leaves == 0) return;
+  owner.leaf_capacity.store(count / leaves, std::memory_order_relaxed);
+  owner.larger_leaves.store(count % leaves, std::memory_order_relaxed);
+  owner.cpu_scale.store(
+      static_cast<uint32_t>(((static_cast<uint64_t>(leaves) << 16) + configured - 1) /
+                            static_cast<uint64_t>(configured)),
+      std::memory_order_relaxed);
+  // Every leaf empty in the first round. relaxed: as above. (No thread of an
+  // earlier owner is still arriving here: init found none blocked.)
+  for (ArrivalLeaf& leaf : g_trees[slot_index].leaves) {
+    leaf.word.store(leaf_word(first_round, 0), std::memory_order_relaxed);
+  }
+}
+
+TreeArrival arrive_on_tree(int slot_index, uint32_t count, TrackedWait* tracked) {
+  WakeSlot& slot = wake_slot(slot_index);
+  const WakeSlotOwner& owner = wake_slot_owner(slot_index);
+  ArrivalTree& tree = g_trees[slot_index];
+  // relaxed: the shape is constant while the barrier lives (see
+  // plan_arrival_tree). Clamped, so that even a program that waits on a
+  // barrier while it re-initialises it never indexes past the tree.
+  uint32_t leaves = owner.leaves.load(std::memory_order_relaxed);
+  if (leaves > kMaxLeaves) leaves = kMaxLeaves;
+  if (leaves == 0) leaves = 1;
+  const uint32_t leaf_capacity = owner.leaf_capacity.load(std::memory_order_relaxed);
+  const uint32_t larger_leaves = owner.larger_leaves.load(std::memory_order_relaxed);
+  const uint32_t start =
+      first_leaf(current_cpu(), owner.cpu_scale.load(std::memory_order_relaxed), leaves);
+  for (;;) {
+    // Step 1. acquire: a leaf that names a later round was written by an
+    // arrival that had read this root's reset; reading the root again after
+    // acquiring that leaf (below) therefore sees the reset too.
+    const uint64_t root = slot.arrivals.load(std::memory_order_acquire);
+    const uint32_t round = round_of(root);
+    bool round_is_over = arrivals_of(root) >= count;
+    // Step 2: from this CPU's leaf on, every leaf once.
+    for (uint32_t probe = 0; probe < leaves && !round_is_over; ++probe) {
+      const uint32_t index = start + probe < leaves ? start + probe : start + probe - leaves;
+      const uint32_t capacity = capacity_of(index, leaf_capacity, larger_leaves);
+      std::atomic<uint64_t>& leaf = tree.leaves[index].word;
+      // acquire: see step 1.
+      uint64_t word = leaf.load(std::memory_order_acquire);
+      for (;;) {
+        const uint32_t named = leaf_round(word);
+        uint32_t here;
+        if (named == round) {
+          here = leaf_arrivals(word);
+        } else if (round_is_after(round, named)) {
+          here = 0;  // last filled in an earlier round: empty in this one
+        } else {
+          round_is_over = true;  // a later round's arrivals: ours is over
+          break;
+        }
+        if (here >= capacity) break;  // full: the next leaf
+        // acq_rel: release hands our writes on to whoever fills this leaf;
+        // acquire, if we fill it, takes those of every arrival before us
+        // here (release sequence). A failure re-reads with acquire (step 1).
+        if (!leaf.compare_exchange_weak(word, leaf_word(round, here + 1),
+                                        std::memory_order_acq_rel, std::memory_order_acquire)) {
+          continue;
+        }
+        if (here + 1 < capacity) {
+          // Counted; someone else fills this leaf. Our place is only known
+          // within the leaf; below count, as the flat path's for a waiter.
+          const uint32_t place = arrivals_of(root) + here + 1;
+          return {round, place < count ? place : count - 1};
+        }
+        // We filled it: carry its arrivals to the root. acq_rel: release
+        // hands on everything this leaf's arrivals wrote (acquired by our
+        // CAS); acquire, if we complete the round, takes every other leaf's.
+        // The root is still in `round`: it cannot reach `count` without
+        // this leaf.
+        const uint64_t before = slot.arrivals.fetch_add(capacity, std::memory_order_acq_rel);
+        return {round, arrivals_of(before) + capacity};
+      }
+    }
+    if (round_is_over && arrivals_of(root) < count) continue;  // read the root again
+    // Step 3: round `round` is full without us. Our entry names the next
+    // round while we wait for its reset (wait_on_wake_slot.h:
+    // arrive_on_slot).
+    tracked->arrived_in(next_round(round));
+    wait_for_slot_reset(slot, root);
+  }
+}
+
+uint32_t tree_arrivals_in_round(int slot_index, uint32_t round) {
+  const WakeSlotOwner& owner = wake_slot_owner(slot_index);
+  uint32_t leaves = owner.leaves.load(std::memory_order_relaxed);
+  if (leaves > kMaxLeaves) leaves = kMaxLeaves;
+  uint32_t arrivals = 0;
+  for (uint32_t i = 0; i < leaves; ++i) {
+    // acquire: as has_blocked_waiters' loads of the slot.
+    const uint64_t word = g_trees[slot_index].leaves[i].word.load(std::memory_order_acquire);
+    if (leaf_round(word) == round) arrivals += leaf_arrivals(word);
+  }
+  return arrivals;
+}
+
+}  // namespace bshim
