@@ -93,6 +93,10 @@ struct StuckWait {
   // Where its arrivals are counted: the barrier's state word, or its wake
   // slot's arrival word (barrier/wake_slots.h); the same layout.
   const void* arrival_word;
+  // The arrivals so far when the barrier counts them elsewhere (an arrival
+  // tree's leaves: the word above then holds only its full leaves); -1: read
+  // them from the arrival word.
+  int64_t tree_arrivals;
   uint32_t count;
   uint32_t round;
   bool process_shared;

@@ -36,6 +36,10 @@ constexpr uint32_t kArrivalsBits = 0x7fffffffU;
 
 // ", arrived N" from a fault-free read of the state word, or why not.
 void append_arrivals(TextBuffer& out, const StuckWait& wait) {
+  if (wait.tree_arrivals >= 0) {
+    out.text(", arrived ").decimal(static_cast<uint64_t>(wait.tree_arrivals));
+    return;
+  }
   uint64_t state = 0;
   switch (read_without_fault(wait.arrival_word, &state, sizeof(state))) {
     case FaultFreeRead::kCopied:

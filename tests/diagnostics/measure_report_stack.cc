@@ -105,7 +105,7 @@ int main() {
     return 2;
   }
   g_barrier_words[0] = bshim::state_for_round(0) | 1;
-  g_wait = {g_barrier_words, g_barrier_words, 2, 0, false, 300'000'000};
+  g_wait = {g_barrier_words, g_barrier_words, -1, 2, 0, false, 300'000'000};
 
   printf("stack used, in bytes below the caller:\n");
   // The whole report, cold first: from a new thread, then from a signal

@@ -144,7 +144,7 @@ void install_linked_unwinder() {
 TEST(WatchdogReport, TheReportSaysWhoWaitsWhereForHowLongAndHowFarTheRoundGot) {
   install_linked_unwinder();
   FakeBarrierState barrier(5, 2);
-  const bshim::StuckWait wait{&barrier, &barrier, 3, 5, false, 1'250'000'000};
+  const bshim::StuckWait wait{&barrier, &barrier, -1, 3, 5, false, 1'250'000'000};
   const std::string text = written_by([&](int fd) { watchdog_test_waiting_function(fd, &wait); });
   char address[32];
   snprintf(address, sizeof(address), "0x%016lx", reinterpret_cast<unsigned long>(&barrier));
@@ -163,7 +163,7 @@ TEST(WatchdogReport, TheReportSaysWhoWaitsWhereForHowLongAndHowFarTheRoundGot) {
 
 TEST(WatchdogReport, ProcessSharedBarriersAreCalledSo) {
   FakeBarrierState barrier(0, 1);
-  const bshim::StuckWait wait{&barrier, &barrier, 2, 0, true, 300'000'000};
+  const bshim::StuckWait wait{&barrier, &barrier, -1, 2, 0, true, 300'000'000};
   const std::string text =
       written_by([&](int fd) { bshim::watchdog_write_stuck_report(fd, wait); });
   EXPECT_NE(text.find("(count 2, arrived 1, round 0, process-shared)\n"), std::string::npos)
@@ -172,7 +172,7 @@ TEST(WatchdogReport, ProcessSharedBarriersAreCalledSo) {
 
 TEST(WatchdogReport, ARoundThatMovedOnIsNotCountedAsArrivals) {
   FakeBarrierState barrier(6, 1);
-  const bshim::StuckWait wait{&barrier, &barrier, 3, 5, false, 300'000'000};
+  const bshim::StuckWait wait{&barrier, &barrier, -1, 3, 5, false, 300'000'000};
   const std::string text =
       written_by([&](int fd) { bshim::watchdog_write_stuck_report(fd, wait); });
   EXPECT_NE(text.find("(count 3, arrived ? (the barrier is in round 6 now), round 5, private)"),
@@ -180,11 +180,21 @@ TEST(WatchdogReport, ARoundThatMovedOnIsNotCountedAsArrivals) {
       << text;
 }
 
+TEST(WatchdogReport, ArrivalsCountedInAnArrivalTreeAreReportedFromItsLeaves) {
+  // The arrival word of a tree barrier holds only its full leaves (2 here);
+  // the barrier's side counted 7 in its leaves.
+  FakeBarrierState barrier(5, 2);
+  const bshim::StuckWait wait{&barrier, &barrier, 7, 9, 5, false, 300'000'000};
+  const std::string text =
+      written_by([&](int fd) { bshim::watchdog_write_stuck_report(fd, wait); });
+  EXPECT_NE(text.find("(count 9, arrived 7, round 5, private)"), std::string::npos) << text;
+}
+
 TEST(WatchdogReport, UnmappedBarrierMemoryIsReportedNotTouched) {
   void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   ASSERT_NE(page, MAP_FAILED);
   ASSERT_EQ(munmap(page, 4096), 0);
-  const bshim::StuckWait wait{page, page, 3, 5, true, 300'000'000};
+  const bshim::StuckWait wait{page, page, -1, 3, 5, true, 300'000'000};
   const std::string text =
       written_by([&](int fd) { bshim::watchdog_write_stuck_report(fd, wait); });
   EXPECT_NE(text.find("arrived ? (its memory is unmapped)"), std::string::npos) << text;
@@ -192,7 +202,7 @@ TEST(WatchdogReport, UnmappedBarrierMemoryIsReportedNotTouched) {
 
 TEST(WatchdogReport, TheCompletionLineSaysWhichRoundEndedAndWhen) {
   FakeBarrierState barrier(0, 0);
-  const bshim::StuckWait wait{&barrier, &barrier, 3, 9, false, 2'050'000'000};
+  const bshim::StuckWait wait{&barrier, &barrier, -1, 3, 9, false, 2'050'000'000};
   const std::string text =
       written_by([&](int fd) { bshim::watchdog_write_completed_line(fd, wait); });
   char address[32];

@@ -1,0 +1,314 @@
+// The arrival tree of private barriers (src/barrier/arrival_tree.h): its
+// shape, how arrivals spread over its leaves and reach the root, and that a
+// tree barrier keeps every promise of a flat one.
+#include <gtest/gtest.h>
+
+#include <pthread.h>
+#include <sched.h>
+#include <time.h>
+
+#include <atomic>
+#include <cerrno>
+#include <thread>
+
+#include "barrier/arrival_tree.h"
+#include "barrier/barrier.h"
+#include "barrier/barrier_object_access.h"
+#include "barrier/wake_slots.h"
+#include "test_support.h"
+
+namespace {
+
+using bshim::ArrivalTreeMode;
+
+// Sets the mode for one test and puts the automatic choice back after it.
+class TreeMode {
+ public:
+  explicit TreeMode(ArrivalTreeMode mode) { bshim::set_arrival_tree_mode_for_test(mode); }
+  ~TreeMode() { bshim::set_arrival_tree_mode_for_test(ArrivalTreeMode::kAutomatic); }
+  TreeMode(const TreeMode&) = delete;
+  TreeMode& operator=(const TreeMode&) = delete;
+};
+
+// A wake slot of its own for a made-up barrier address, given back at the end.
+class OwnSlot {
+ public:
+  OwnSlot() : index_(bshim::claim_wake_slot(kAddress, kGeneration)) {}
+  ~OwnSlot() {
+    if (index_ >= 0) bshim::release_wake_slot(index_, kAddress, kGeneration);
+  }
+  OwnSlot(const OwnSlot&) = delete;
+  OwnSlot& operator=(const OwnSlot&) = delete;
+  int index() const { return index_; }
+  uint32_t leaves() const { return bshim::wake_slot_owner(index_).leaves.load(); }
+  uint32_t capacity(uint32_t leaf) const {
+    const bshim::WakeSlotOwner& owner = bshim::wake_slot_owner(index_);
+    return owner.leaf_capacity.load() + (leaf < owner.larger_leaves.load() ? 1 : 0);
+  }
+  uint32_t leaf_arrivals(uint32_t leaf, uint32_t round) const {
+    const uint64_t word = bshim::arrival_tree(index_).leaves[leaf].word.load();
+    return bshim::leaf_round(word) == round ? bshim::leaf_arrivals(word) : 0;
+  }
+
+ private:
+  static constexpr uintptr_t kAddress = 0x7e57'0000'0040;
+  static constexpr uint32_t kGeneration = 77;
+  int index_;
+};
+
+constexpr uint32_t kFirstRound = 1000;
+
+// Pins the calling thread to `cpu` for its scope (the leaf an arrival starts
+// at is its CPU's).
+class PinnedTo {
+ public:
+  explicit PinnedTo(int cpu) {
+    sched_getaffinity(0, sizeof(saved_), &saved_);
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    pinned_ = sched_setaffinity(0, sizeof(one), &one) == 0;
+  }
+  ~PinnedTo() { sched_setaffinity(0, sizeof(saved_), &saved_); }
+  PinnedTo(const PinnedTo&) = delete;
+  PinnedTo& operator=(const PinnedTo&) = delete;
+  bool pinned() const { return pinned_; }
+
+ private:
+  cpu_set_t saved_;
+  bool pinned_ = false;
+};
+
+TEST(ArrivalTreeShape, LeavesHoldAboutFourArrivalsEachAndTheirCapacitiesSumToTheCount) {
+  TreeMode always(ArrivalTreeMode::kAlways);
+  OwnSlot slot;
+  ASSERT_GE(slot.index(), 0);
+  struct Case {
+    uint32_t count;
+    uint32_t leaves;
+  };
+  for (const Case c : {Case{2, 2}, Case{3, 2}, Case{8, 2}, Case{9, 3}, Case{17, 5}, Case{64, 16},
+                       Case{1000, 16}, Case{0x7fffffff, 16}}) {
+    bshim::plan_arrival_tree(slot.index(), c.count, kFirstRound, 2);
+    ASSERT_EQ(slot.leaves(), c.leaves) << "count " << c.count;
+    uint64_t sum = 0;
+    for (uint32_t leaf = 0; leaf < c.leaves; ++leaf) {
+      EXPECT_GE(slot.capacity(leaf), 1u) << "count " << c.count << " leaf " << leaf;
+      EXPECT_LE(slot.capacity(leaf), slot.capacity(0)) << "larger leaves come first";
+      sum += slot.capacity(leaf);
+    }
+    EXPECT_EQ(sum, c.count);
+  }
+}
+
+TEST(ArrivalTreeShape, TheAutomaticChoiceGivesATreeOnlyToLargeBarriersOnManyCpus) {
+  OwnSlot slot;
+  ASSERT_GE(slot.index(), 0);
+  bshim::plan_arrival_tree(slot.index(), 8, kFirstRound, 8);
+  EXPECT_EQ(slot.leaves(), 2u) << "8 members, 8 CPUs";
+  bshim::plan_arrival_tree(slot.index(), 7, kFirstRound, 64);
+  EXPECT_EQ(slot.leaves(), 0u) << "7 members";
+  bshim::plan_arrival_tree(slot.index(), 32, kFirstRound, 7);
+  EXPECT_EQ(slot.leaves(), 0u) << "7 CPUs";
+  bshim::plan_arrival_tree(slot.index(), 32, kFirstRound, 16);
+  EXPECT_EQ(slot.leaves(), 8u) << "32 members, 16 CPUs";
+}
+
+TEST(ArrivalTreeShape, NeverMeansNoTreeAtAnySize) {
+  TreeMode never(ArrivalTreeMode::kNever);
+  OwnSlot slot;
+  ASSERT_GE(slot.index(), 0);
+  bshim::plan_arrival_tree(slot.index(), 64, kFirstRound, 64);
+  EXPECT_EQ(slot.leaves(), 0u);
+}
+
+TEST(ArrivalTreeShape, ABarrierOfOneNeverGetsATree) {
+  TreeMode always(ArrivalTreeMode::kAlways);
+  OwnSlot slot;
+  ASSERT_GE(slot.index(), 0);
+  bshim::plan_arrival_tree(slot.index(), 1, kFirstRound, 64);
+  EXPECT_EQ(slot.leaves(), 0u);
+}
+
+// One thread plays every member's arrival (an arrival only counts; the
+// waiting is the caller's), so the order is known.
+TEST(ArrivalTreeCounting, OnlyTheLastOfCountArrivalsCompletesTheRoundAndTheRootThenHoldsCount) {
+  TreeMode always(ArrivalTreeMode::kAlways);
+  OwnSlot slot;
+  ASSERT_GE(slot.index(), 0);
+  for (const uint32_t count : {2u, 3u, 9u, 17u, 64u}) {
+    bshim::wake_slot(slot.index()).arrivals.store(bshim::state_for_round(kFirstRound));
+    bshim::plan_arrival_tree(slot.index(), count, kFirstRound, 2);
+    for (uint32_t i = 1; i <= count; ++i) {
+      // No TrackedWait: only an arrival that finds the round full uses it.
+      const bshim::TreeArrival arrival = bshim::arrive_on_tree(slot.index(), count, nullptr);
+      ASSERT_EQ(arrival.round, kFirstRound);
+      if (i < count) {
+        ASSERT_LT(arrival.place, count) << "count " << count << ", arrival " << i;
+      } else {
+        ASSERT_EQ(arrival.place, count) << "count " << count;
+      }
+      EXPECT_EQ(bshim::tree_arrivals_in_round(slot.index(), kFirstRound), i);
+    }
+    const uint64_t root = bshim::wake_slot(slot.index()).arrivals.load();
+    EXPECT_EQ(bshim::round_of(root), kFirstRound);
+    EXPECT_EQ(bshim::arrivals_of(root), count) << "every leaf carried its capacity";
+  }
+}
+
+TEST(ArrivalTreeCounting, AnArrivalStartsAtItsCpusLeafAndTakesTheNextWhenThatIsFull) {
+  TreeMode always(ArrivalTreeMode::kAlways);
+  OwnSlot slot;
+  ASSERT_GE(slot.index(), 0);
+  const uint32_t count = 12;  // 3 leaves of 4
+  bshim::wake_slot(slot.index()).arrivals.store(bshim::state_for_round(kFirstRound));
+  bshim::plan_arrival_tree(slot.index(), count, kFirstRound, 2);
+  ASSERT_EQ(slot.leaves(), 3u);
+  PinnedTo cpu0(0);
+  ASSERT_TRUE(cpu0.pinned());
+  for (uint32_t i = 1; i <= 4; ++i) {
+    bshim::arrive_on_tree(slot.index(), count, nullptr);
+    EXPECT_EQ(slot.leaf_arrivals(0, kFirstRound), i) << "CPU 0's leaf is leaf 0";
+  }
+  bshim::arrive_on_tree(slot.index(), count, nullptr);
+  EXPECT_EQ(slot.leaf_arrivals(1, kFirstRound), 1u) << "leaf 0 full: the next one";
+  EXPECT_EQ(bshim::arrivals_of(bshim::wake_slot(slot.index()).arrivals.load()), 4u)
+      << "only the full leaf is carried to the root";
+}
+
+TEST(ArrivalTreeCounting, LeavesFullFromTheRoundBeforeAreEmptyForTheNext) {
+  TreeMode always(ArrivalTreeMode::kAlways);
+  OwnSlot slot;
+  ASSERT_GE(slot.index(), 0);
+  const uint32_t count = 5;
+  bshim::WakeSlot& root = bshim::wake_slot(slot.index());
+  root.arrivals.store(bshim::state_for_round(kFirstRound));
+  bshim::plan_arrival_tree(slot.index(), count, kFirstRound, 2);
+  for (uint32_t i = 0; i < count; ++i) bshim::arrive_on_tree(slot.index(), count, nullptr);
+  // The completer's reset (wait_on_wake_slot.h): the leaves keep their words.
+  root.arrivals.store(bshim::state_for_round(kFirstRound + 1));
+  for (uint32_t i = 1; i <= count; ++i) {
+    const bshim::TreeArrival arrival = bshim::arrive_on_tree(slot.index(), count, nullptr);
+    ASSERT_EQ(arrival.round, kFirstRound + 1);
+    EXPECT_EQ(arrival.place == count, i == count) << "arrival " << i;
+  }
+}
+
+// The tree in the whole barrier: many rounds, more members than CPUs (they
+// yield and sleep) and as many (they spin).
+class TreeBarrierRounds : public ::testing::TestWithParam<unsigned> {};
+
+TEST_P(TreeBarrierRounds, ExactlyOneSerialPerRoundAndNobodyLeavesEarly) {
+  TreeMode always(ArrivalTreeMode::kAlways);
+  const unsigned threads = GetParam();
+  constexpr unsigned kRounds = 2000;
+  pthread_barrier_t* barrier = bshim_test::map_barrier_page();
+  ASSERT_NE(barrier, nullptr);
+  ASSERT_EQ(bshim::barrier_init(barrier, nullptr, threads), 0);
+  bshim::BarrierConstants constants;
+  ASSERT_TRUE(bshim::load_live_barrier(barrier, &constants));
+  ASSERT_NE(bshim::owned_wake_slot(barrier, constants), nullptr);
+  ASSERT_NE(bshim::wake_slot_owner(bshim::wake_slot_index(constants.flags)).leaves.load(), 0u);
+  bshim_test::RoundLedger ledger(kRounds);
+  std::atomic<unsigned> bad_results{0};
+  bshim_test::run_threads(threads, [&](unsigned) {
+    for (unsigned round = 0; round < kRounds; ++round) {
+      ledger.arrived[round].fetch_add(1);
+      const int result = bshim::barrier_wait(barrier);
+      if (ledger.arrived[round].load() != threads) ledger.early.fetch_add(1);
+      if (result == PTHREAD_BARRIER_SERIAL_THREAD) {
+        ledger.serials[round].fetch_add(1);
+      } else if (result != 0) {
+        bad_results.fetch_add(1);
+      }
+    }
+  });
+  EXPECT_EQ(ledger.early.load(), 0u);
+  EXPECT_EQ(bad_results.load(), 0u);
+  for (unsigned round = 0; round < kRounds; ++round) {
+    ASSERT_EQ(ledger.serials[round].load(), 1u) << "round " << round;
+  }
+  EXPECT_EQ(bshim::barrier_destroy(barrier), 0);
+  bshim_test::unmap_barrier_page(barrier);
+}
+
+INSTANTIATE_TEST_SUITE_P(Members, TreeBarrierRounds, ::testing::Values(2u, 3u, 9u, 17u),
+                         [](const auto& info) { return std::to_string(info.param) + "threads"; });
+
+TEST(TreeBarrier, MoreThreadsThanCountFormFullRoundsOneAfterAnother) {
+  TreeMode always(ArrivalTreeMode::kAlways);
+  constexpr unsigned kCount = 5;
+  constexpr unsigned kThreads = 10;
+  constexpr unsigned kRounds = 1000;
+  pthread_barrier_t barrier;
+  ASSERT_EQ(bshim::barrier_init(&barrier, nullptr, kCount), 0);
+  // One ticket per arrival, taken before it: exactly kRounds full rounds,
+  // whoever makes them. (Fixed waits per thread could end with the last
+  // waits left to fewer threads than the count, which hangs with any
+  // barrier, glibc's too.)
+  std::atomic<int> tickets{static_cast<int>(kCount * kRounds)};
+  std::atomic<unsigned> serials{0};
+  std::atomic<unsigned> bad_results{0};
+  bshim_test::run_threads(kThreads, [&](unsigned) {
+    while (tickets.fetch_sub(1) > 0) {
+      const int result = bshim::barrier_wait(&barrier);
+      if (result == PTHREAD_BARRIER_SERIAL_THREAD) {
+        serials.fetch_add(1);
+      } else if (result != 0) {
+        bad_results.fetch_add(1);
+      }
+    }
+  });
+  EXPECT_EQ(serials.load(), kRounds);
+  EXPECT_EQ(bad_results.load(), 0u);
+  EXPECT_EQ(bshim::barrier_destroy(&barrier), 0);
+}
+
+// Polls (bounded, about 5 s) until `condition` holds.
+template <typename Condition>
+bool eventually(Condition condition) {
+  const timespec nap{0, 1'000'000};
+  for (int i = 0; i < 5000; ++i) {
+    if (condition()) return true;
+    nanosleep(&nap, nullptr);
+  }
+  return false;
+}
+
+TEST(TreeBarrier, AWaiterOnALeafThatIsNotFullMakesDestroyAndInitBusy) {
+  TreeMode always(ArrivalTreeMode::kAlways);
+  pthread_barrier_t barrier;
+  ASSERT_EQ(bshim::barrier_init(&barrier, nullptr, 9), 0);  // 3 leaves of 3
+  bshim::BarrierConstants constants;
+  ASSERT_TRUE(bshim::load_live_barrier(&barrier, &constants));
+  const int index = bshim::wake_slot_index(constants.flags);
+  const uint32_t round = bshim::round_of(bshim::wake_slot(index).arrivals.load());
+  std::thread waiter([&] { bshim::barrier_wait(&barrier); });
+  ASSERT_TRUE(eventually([&] { return bshim::tree_arrivals_in_round(index, round) == 1; }));
+  // The root shows nothing yet: no leaf is full.
+  EXPECT_EQ(bshim::arrivals_of(bshim::wake_slot(index).arrivals.load()), 0u);
+  EXPECT_EQ(bshim::barrier_destroy(&barrier), EBUSY);
+  EXPECT_EQ(bshim::barrier_init(&barrier, nullptr, 9), EBUSY);
+  // The other eight, from here (they go round once; the waiter leaves).
+  bshim_test::run_threads(8, [&](unsigned) { bshim::barrier_wait(&barrier); });
+  waiter.join();
+  EXPECT_EQ(bshim::barrier_destroy(&barrier), 0);
+}
+
+TEST(TreeBarrier, ReinitialisedWithAnotherCountItTakesTheNewShape) {
+  TreeMode always(ArrivalTreeMode::kAlways);
+  pthread_barrier_t barrier;
+  for (const unsigned count : {9u, 3u, 17u, 2u}) {
+    ASSERT_EQ(bshim::barrier_init(&barrier, nullptr, count), 0);
+    std::atomic<unsigned> serials{0};
+    bshim_test::run_threads(count, [&](unsigned) {
+      for (int i = 0; i < 200; ++i) {
+        if (bshim::barrier_wait(&barrier) == PTHREAD_BARRIER_SERIAL_THREAD) serials.fetch_add(1);
+      }
+    });
+    EXPECT_EQ(serials.load(), 200u) << "count " << count;
+    ASSERT_EQ(bshim::barrier_destroy(&barrier), 0);
+  }
+}
+
+}  // namespace
