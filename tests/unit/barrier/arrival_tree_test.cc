@@ -295,6 +295,27 @@ TEST(TreeBarrier, AWaiterOnALeafThatIsNotFullMakesDestroyAndInitBusy) {
   EXPECT_EQ(bshim::barrier_destroy(&barrier), 0);
 }
 
+// A thread without a record (more than 4096 at once) is judged from the
+// barrier's counts: on a tree barrier those are in the leaves, and the root
+// shows nothing until a leaf is full.
+TEST(TreeBarrier, AnUntrackedArrivalOnALeafThatIsNotFullMakesDestroyBusy) {
+  TreeMode always(ArrivalTreeMode::kAlways);
+  pthread_barrier_t barrier;
+  ASSERT_EQ(bshim::barrier_init(&barrier, nullptr, 9), 0);  // 3 leaves of 3
+  bshim::BarrierConstants constants;
+  ASSERT_TRUE(bshim::load_live_barrier(&barrier, &constants));
+  const int index = bshim::wake_slot_index(constants.flags);
+  // Played here: an untracked thread's arrival, counted, and its wait.
+  bshim::count_untracked_wait();
+  bshim::arrive_on_tree(index, constants.count, nullptr);
+  ASSERT_EQ(bshim::arrivals_of(bshim::wake_slot(index).arrivals.load()), 0u);
+  EXPECT_EQ(bshim::barrier_destroy(&barrier), EBUSY);
+  EXPECT_EQ(bshim::barrier_init(&barrier, nullptr, 9), EBUSY);
+  // The untracked thread gone: its arrival is nobody's any more.
+  bshim::uncount_untracked_wait();
+  EXPECT_EQ(bshim::barrier_destroy(&barrier), 0);
+}
+
 TEST(TreeBarrier, ReinitialisedWithAnotherCountItTakesTheNewShape) {
   TreeMode always(ArrivalTreeMode::kAlways);
   pthread_barrier_t barrier;
