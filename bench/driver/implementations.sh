@@ -7,11 +7,13 @@ BENCH_SCENARIOS=(private-threads pshared-threads pshared-processes skewed-thread
 
 # In table order. glibc and shim are the same program, with and without
 # LD_PRELOAD; they stay next to each other so that their trials interleave.
-BENCH_IMPLEMENTATIONS=(glibc shim musl std::barrier libgomp spin dissemination tree)
+# shim-flat is the shim without arrival trees (BARRIER_SHIM_ARRIVAL_TREE=0):
+# the A/B of the trees, on machines where the shim chooses them.
+BENCH_IMPLEMENTATIONS=(glibc shim shim-flat musl std::barrier libgomp spin dissemination tree)
 
 bench_program_of() {
   case "$1" in
-    glibc|shim) echo bench-pthread ;;
+    glibc|shim|shim-flat) echo bench-pthread ;;
     musl) echo bench-pthread-musl ;;
     std::barrier) echo bench-std-barrier ;;
     libgomp) echo bench-openmp ;;
@@ -26,6 +28,9 @@ bench_program_of() {
 bench_supports() {
   case "$1" in
     glibc|shim|musl) return 0 ;;
+    # Trees are for private barriers, chosen only with kTreeMinCpus (8) CPUs
+    # (src/barrier/arrival_tree.h); with fewer, shim-flat would be the shim.
+    shim-flat) [ "$(nproc)" -ge 8 ] && { [ "$2" = private-threads ] || [ "$2" = skewed-threads ]; } ;;
     # Spin barriers have no process-shared mode: that would repeat private-threads.
     spin|dissemination|tree) [ "$2" != pshared-threads ] ;;
     # Thread-only barriers with no process-shared mode.
@@ -39,7 +44,7 @@ bench_available_implementations() {
   local implementation
   for implementation in "${BENCH_IMPLEMENTATIONS[@]}"; do
     [ -x "$BENCH_BIN_DIR/$(bench_program_of "$implementation")" ] || continue
-    [ "$implementation" != shim ] || [ -f "$BSHIM_LIB" ] || continue
+    [[ "$implementation" != shim* ]] || [ -f "$BSHIM_LIB" ] || continue
     echo "$implementation"
   done
 }
@@ -50,7 +55,7 @@ bench_available_implementations() {
 bench_check_binding() {
   local implementation=$1 library=$2 expected
   case "$implementation" in
-    shim) expected='*libbarrier-shim*' ;;
+    shim|shim-flat) expected='*libbarrier-shim*' ;;
     glibc) expected='*/libc.so*' ;;
     musl) expected=static ;;
     *) return 0 ;;

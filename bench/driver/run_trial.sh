@@ -4,7 +4,7 @@
 
 # The variables that would change what a run measures: a preload of the
 # caller's, and OpenMP settings (libgomp is measured with its defaults).
-BENCH_CLEAN_ENVIRONMENT=(-u LD_PRELOAD -u OMP_NUM_THREADS -u OMP_WAIT_POLICY -u OMP_DYNAMIC
+BENCH_CLEAN_ENVIRONMENT=(-u LD_PRELOAD -u BARRIER_SHIM_ARRIVAL_TREE -u OMP_NUM_THREADS -u OMP_WAIT_POLICY -u OMP_DYNAMIC
   -u OMP_PROC_BIND -u OMP_PLACES -u OMP_THREAD_LIMIT -u GOMP_SPINCOUNT)
 
 # Runs implementation $1 in scenario $2 with $3 members, passing the rest as
@@ -15,6 +15,8 @@ bench_run_program() {
   shift 3
   local environment=("${BENCH_CLEAN_ENVIRONMENT[@]}")
   [ "$implementation" = shim ] && environment+=("LD_PRELOAD=$BSHIM_LIB")
+  [ "$implementation" = shim-flat ] &&
+    environment+=("LD_PRELOAD=$BSHIM_LIB" "BARRIER_SHIM_ARRIVAL_TREE=0")
   # timeout kills the whole process group, so a hung team of processes goes too.
   env "${environment[@]}" timeout -s KILL "$BENCH_RUN_TIMEOUT" \
     "$BENCH_BIN_DIR/$(bench_program_of "$implementation")" \

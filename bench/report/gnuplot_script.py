@@ -2,7 +2,7 @@
 panel per scenario, median time per round against thread count (log-log,
 bars from min to max), and CPU time per round for the skewed scenarios."""
 
-COLOURS = {"glibc": "#d62728", "shim": "#1f77b4", "musl": "#8c564b",
+COLOURS = {"glibc": "#d62728", "shim": "#1f77b4", "shim-flat": "#17becf", "musl": "#8c564b",
            "std::barrier": "#ff7f0e", "libgomp": "#2ca02c", "spin": "#7f7f7f",
            "dissemination": "#9467bd", "tree": "#e377c2"}
 

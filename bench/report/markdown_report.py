@@ -3,7 +3,7 @@ per scenario (rows: implementations, columns: thread counts)."""
 
 from durations import ratio, spread_cell
 
-IMPLEMENTATION_ORDER = ["glibc", "shim", "musl", "std::barrier", "libgomp", "spin", "dissemination",
+IMPLEMENTATION_ORDER = ["glibc", "shim", "shim-flat", "musl", "std::barrier", "libgomp", "spin", "dissemination",
                         "tree"]
 
 SCENARIO_NOTES = {
