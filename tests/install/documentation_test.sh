@@ -18,7 +18,7 @@ command -v groff >/dev/null || { echo "SKIP: groff is not installed (Debian: gro
 specified_options=(-h --help --version --explain --force --watchdog --stats --profile --robust --robust-ms --)
 specified_variables=(BARRIER_SHIM_SPIN_NS BARRIER_SHIM_SPIN_MIN_NS BARRIER_SHIM_SPIN_MAX_NS
   BARRIER_SHIM_YIELDS BARRIER_SHIM_WATCHDOG BARRIER_SHIM_STATS BARRIER_SHIM_PROFILE BARRIER_SHIM_ROBUST
-  BARRIER_SHIM_ROBUST_MS LD_PRELOAD)
+  BARRIER_SHIM_ROBUST_MS BARRIER_SHIM_ARRIVAL_TREE LD_PRELOAD)
 
 # The options in the case labels of the script's option loop (from
 # `while [ $# -gt 0 ]` to its `done`): a label such as
