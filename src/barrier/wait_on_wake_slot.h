@@ -14,7 +14,10 @@
 // slot. The arrival word, the open round and the sleeper count share the
 // slot's one cache line: a round moves that line between the cores and no
 // other (the object's line is only read, and stays shared), which halves
-// the lines a round moves compared with arriving on the object.
+// the lines a round moves compared with arriving on the object. A barrier
+// with many members arrives through an arrival tree instead
+// (arrival_tree.h), whose leaves pass on to the arrival word only when full;
+// the round, the completion and the waiting are the same.
 //
 // The arrival and the completion are inlined into pthread_barrier_wait (the
 // call and the record's stores through a pointer cost about 20 instructions
