@@ -135,7 +135,9 @@ TEST(OverfullArrival, IsBlockedWhileItWaitsForTheFullRoundsResetOnTheObject) {
             << "the third thread is inside the wait, about to arrive in the next round";
         // (Were it not counted, destroy would wait for its exit window,
         // which the held thread keeps open.)
-        if (init_result == EBUSY) EXPECT_EQ(bshim::barrier_destroy(barrier), EBUSY);
+        if (init_result == EBUSY) {
+          EXPECT_EQ(bshim::barrier_destroy(barrier), EBUSY);
+        }
       });
   EXPECT_EQ(bshim::barrier_destroy(barrier), 0);
   bshim_test::unmap_barrier_page(barrier);
