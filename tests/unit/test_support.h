@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include <atomic>
 #include <cstddef>
@@ -48,6 +49,17 @@ inline pthread_barrier_t* shared_barrier_in_page(unsigned count) {
     return nullptr;
   }
   return barrier;
+}
+
+// Polls (bounded, about 5 s) until `condition` holds.
+template <typename Condition>
+bool eventually(Condition condition) {
+  const timespec nap{0, 1'000'000};
+  for (int i = 0; i < 5000; ++i) {
+    if (condition()) return true;
+    nanosleep(&nap, nullptr);
+  }
+  return false;
 }
 
 // Runs `body(index)` on `count` threads and joins them.

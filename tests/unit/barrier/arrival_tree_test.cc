@@ -114,20 +114,17 @@ TEST(ArrivalTreeShape, TheAutomaticChoiceGivesATreeOnlyToLargeBarriersOnManyCpus
   EXPECT_EQ(slot.leaves(), 8u) << "32 members, 16 CPUs";
 }
 
-TEST(ArrivalTreeShape, NeverMeansNoTreeAtAnySize) {
-  TreeMode never(ArrivalTreeMode::kNever);
+TEST(ArrivalTreeShape, NoTreeWhenSwitchedOffOrForABarrierOfOne) {
   OwnSlot slot;
   ASSERT_GE(slot.index(), 0);
-  bshim::plan_arrival_tree(slot.index(), 64, kFirstRound, 64);
-  EXPECT_EQ(slot.leaves(), 0u);
-}
-
-TEST(ArrivalTreeShape, ABarrierOfOneNeverGetsATree) {
+  {
+    TreeMode never(ArrivalTreeMode::kNever);
+    bshim::plan_arrival_tree(slot.index(), 64, kFirstRound, 64);
+    EXPECT_EQ(slot.leaves(), 0u) << "switched off, 64 members on 64 CPUs";
+  }
   TreeMode always(ArrivalTreeMode::kAlways);
-  OwnSlot slot;
-  ASSERT_GE(slot.index(), 0);
   bshim::plan_arrival_tree(slot.index(), 1, kFirstRound, 64);
-  EXPECT_EQ(slot.leaves(), 0u);
+  EXPECT_EQ(slot.leaves(), 0u) << "always, but 1 member";
 }
 
 // One thread plays every member's arrival (an arrival only counts; the
@@ -194,46 +191,7 @@ TEST(ArrivalTreeCounting, LeavesFullFromTheRoundBeforeAreEmptyForTheNext) {
   }
 }
 
-// The tree in the whole barrier: many rounds, more members than CPUs (they
-// yield and sleep) and as many (they spin).
-class TreeBarrierRounds : public ::testing::TestWithParam<unsigned> {};
-
-TEST_P(TreeBarrierRounds, ExactlyOneSerialPerRoundAndNobodyLeavesEarly) {
-  TreeMode always(ArrivalTreeMode::kAlways);
-  const unsigned threads = GetParam();
-  constexpr unsigned kRounds = 2000;
-  pthread_barrier_t* barrier = bshim_test::map_barrier_page();
-  ASSERT_NE(barrier, nullptr);
-  ASSERT_EQ(bshim::barrier_init(barrier, nullptr, threads), 0);
-  bshim::BarrierConstants constants;
-  ASSERT_TRUE(bshim::load_live_barrier(barrier, &constants));
-  ASSERT_NE(bshim::owned_wake_slot(barrier, constants), nullptr);
-  ASSERT_NE(bshim::wake_slot_owner(bshim::wake_slot_index(constants.flags)).leaves.load(), 0u);
-  bshim_test::RoundLedger ledger(kRounds);
-  std::atomic<unsigned> bad_results{0};
-  bshim_test::run_threads(threads, [&](unsigned) {
-    for (unsigned round = 0; round < kRounds; ++round) {
-      ledger.arrived[round].fetch_add(1);
-      const int result = bshim::barrier_wait(barrier);
-      if (ledger.arrived[round].load() != threads) ledger.early.fetch_add(1);
-      if (result == PTHREAD_BARRIER_SERIAL_THREAD) {
-        ledger.serials[round].fetch_add(1);
-      } else if (result != 0) {
-        bad_results.fetch_add(1);
-      }
-    }
-  });
-  EXPECT_EQ(ledger.early.load(), 0u);
-  EXPECT_EQ(bad_results.load(), 0u);
-  for (unsigned round = 0; round < kRounds; ++round) {
-    ASSERT_EQ(ledger.serials[round].load(), 1u) << "round " << round;
-  }
-  EXPECT_EQ(bshim::barrier_destroy(barrier), 0);
-  bshim_test::unmap_barrier_page(barrier);
-}
-
-INSTANTIATE_TEST_SUITE_P(Members, TreeBarrierRounds, ::testing::Values(2u, 3u, 9u, 17u),
-                         [](const auto& info) { return std::to_string(info.param) + "threads"; });
+// Many rounds of tree barriers: barrier_rounds_test.cc (its tree cases).
 
 TEST(TreeBarrier, MoreThreadsThanCountFormFullRoundsOneAfterAnother) {
   TreeMode always(ArrivalTreeMode::kAlways);
@@ -264,27 +222,26 @@ TEST(TreeBarrier, MoreThreadsThanCountFormFullRoundsOneAfterAnother) {
   EXPECT_EQ(bshim::barrier_destroy(&barrier), 0);
 }
 
-// Polls (bounded, about 5 s) until `condition` holds.
-template <typename Condition>
-bool eventually(Condition condition) {
-  const timespec nap{0, 1'000'000};
-  for (int i = 0; i < 5000; ++i) {
-    if (condition()) return true;
-    nanosleep(&nap, nullptr);
+// A private barrier of 9 with a tree of 3 leaves of 3, and its slot.
+class TreeOfNine : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(bshim::barrier_init(&barrier, nullptr, 9), 0);
+    bshim::BarrierConstants constants;
+    ASSERT_TRUE(bshim::load_live_barrier(&barrier, &constants));
+    index = bshim::wake_slot_index(constants.flags);
+    ASSERT_EQ(bshim::wake_slot_owner(index).leaves.load(), 3u);
   }
-  return false;
-}
-
-TEST(TreeBarrier, AWaiterOnALeafThatIsNotFullMakesDestroyAndInitBusy) {
-  TreeMode always(ArrivalTreeMode::kAlways);
+  TreeMode always{ArrivalTreeMode::kAlways};
   pthread_barrier_t barrier;
-  ASSERT_EQ(bshim::barrier_init(&barrier, nullptr, 9), 0);  // 3 leaves of 3
-  bshim::BarrierConstants constants;
-  ASSERT_TRUE(bshim::load_live_barrier(&barrier, &constants));
-  const int index = bshim::wake_slot_index(constants.flags);
+  int index = -1;
+};
+
+TEST_F(TreeOfNine, AWaiterOnALeafThatIsNotFullMakesDestroyAndInitBusy) {
   const uint32_t round = bshim::round_of(bshim::wake_slot(index).arrivals.load());
   std::thread waiter([&] { bshim::barrier_wait(&barrier); });
-  ASSERT_TRUE(eventually([&] { return bshim::tree_arrivals_in_round(index, round) == 1; }));
+  ASSERT_TRUE(
+      bshim_test::eventually([&] { return bshim::tree_arrivals_in_round(index, round) == 1; }));
   // The root shows nothing yet: no leaf is full.
   EXPECT_EQ(bshim::arrivals_of(bshim::wake_slot(index).arrivals.load()), 0u);
   EXPECT_EQ(bshim::barrier_destroy(&barrier), EBUSY);
@@ -298,16 +255,10 @@ TEST(TreeBarrier, AWaiterOnALeafThatIsNotFullMakesDestroyAndInitBusy) {
 // A thread without a record (more than 4096 at once) is judged from the
 // barrier's counts: on a tree barrier those are in the leaves, and the root
 // shows nothing until a leaf is full.
-TEST(TreeBarrier, AnUntrackedArrivalOnALeafThatIsNotFullMakesDestroyBusy) {
-  TreeMode always(ArrivalTreeMode::kAlways);
-  pthread_barrier_t barrier;
-  ASSERT_EQ(bshim::barrier_init(&barrier, nullptr, 9), 0);  // 3 leaves of 3
-  bshim::BarrierConstants constants;
-  ASSERT_TRUE(bshim::load_live_barrier(&barrier, &constants));
-  const int index = bshim::wake_slot_index(constants.flags);
+TEST_F(TreeOfNine, AnUntrackedArrivalOnALeafThatIsNotFullMakesDestroyBusy) {
   // Played here: an untracked thread's arrival, counted, and its wait.
   bshim::count_untracked_wait();
-  bshim::arrive_on_tree(index, constants.count, nullptr);
+  bshim::arrive_on_tree(index, 9, nullptr);
   ASSERT_EQ(bshim::arrivals_of(bshim::wake_slot(index).arrivals.load()), 0u);
   EXPECT_EQ(bshim::barrier_destroy(&barrier), EBUSY);
   EXPECT_EQ(bshim::barrier_init(&barrier, nullptr, 9), EBUSY);

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 
+#include "barrier/arrival_tree.h"
 #include "barrier/barrier.h"
 #include "test_support.h"
 
@@ -16,6 +17,9 @@ using bshim_test::run_threads;
 struct RoundsCase {
   unsigned threads;
   bool process_shared;
+  // Private barriers with an arrival tree (barrier/arrival_tree.h), which
+  // the automatic choice gives only on 8 CPUs or more.
+  bool tree = false;
 };
 
 class BarrierRounds : public ::testing::TestWithParam<RoundsCase> {};
@@ -23,6 +27,8 @@ class BarrierRounds : public ::testing::TestWithParam<RoundsCase> {};
 TEST_P(BarrierRounds, ExactlyOneSerialPerRoundAndNobodyLeavesEarly) {
   const RoundsCase param = GetParam();
   constexpr unsigned kRounds = 3000;
+  bshim::set_arrival_tree_mode_for_test(param.tree ? bshim::ArrivalTreeMode::kAlways
+                                                   : bshim::ArrivalTreeMode::kAutomatic);
   pthread_barrierattr_t attr;
   ASSERT_EQ(bshim::barrierattr_init(&attr), 0);
   ASSERT_EQ(bshim::barrierattr_setpshared(&attr, param.process_shared
@@ -56,6 +62,7 @@ TEST_P(BarrierRounds, ExactlyOneSerialPerRoundAndNobodyLeavesEarly) {
   }
   EXPECT_EQ(bshim::barrier_destroy(&barrier), 0);
   bshim_test::unmap_barrier_page(barrier_memory);
+  bshim::set_arrival_tree_mode_for_test(bshim::ArrivalTreeMode::kAutomatic);
 }
 
 // 2 threads spin (count <= CPUs on any machine that runs this); 8 and 33
@@ -63,10 +70,13 @@ TEST_P(BarrierRounds, ExactlyOneSerialPerRoundAndNobodyLeavesEarly) {
 INSTANTIATE_TEST_SUITE_P(
     ThreadCounts, BarrierRounds,
     ::testing::Values(RoundsCase{2, false}, RoundsCase{8, false}, RoundsCase{33, false},
-                      RoundsCase{2, true}, RoundsCase{8, true}, RoundsCase{33, true}),
+                      RoundsCase{2, true}, RoundsCase{8, true}, RoundsCase{33, true},
+                      RoundsCase{2, false, true}, RoundsCase{3, false, true},
+                      RoundsCase{9, false, true}, RoundsCase{17, false, true}),
     [](const auto& info) {
       return std::to_string(info.param.threads) + "threads_" +
-             (info.param.process_shared ? "shared" : "private");
+             (info.param.process_shared ? "shared" : "private") +
+             (info.param.tree ? "_tree" : "");
     });
 
 TEST(BarrierRounds, CountOneReturnsSerialEveryTime) {
@@ -155,6 +165,7 @@ void run_overfull(bool process_shared, unsigned count, unsigned threads, unsigne
   EXPECT_EQ(serials.load(), total_waits / count);
   EXPECT_EQ(bshim::barrier_destroy(&barrier), 0);
   bshim_test::unmap_barrier_page(barrier_memory);
+  bshim::set_arrival_tree_mode_for_test(bshim::ArrivalTreeMode::kAutomatic);
 }
 
 TEST(BarrierRounds, MoreThreadsThanCountFormRoundsOfCountPrivate) {

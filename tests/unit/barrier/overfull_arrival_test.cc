@@ -35,17 +35,6 @@ void hold_here(int) {
   while (!g_let_go.load()) nanosleep(&nap, nullptr);
 }
 
-// Polls (bounded, about 5 s) until `condition` holds.
-template <typename Condition>
-bool eventually(Condition condition) {
-  const timespec nap{0, 1'000'000};
-  for (int i = 0; i < 5000; ++i) {
-    if (condition()) return true;
-    nanosleep(&nap, nullptr);
-  }
-  return false;
-}
-
 // What the scenario checks while the third thread waits for the reset.
 using Check = std::function<void(pthread_barrier_t*)>;
 
@@ -69,17 +58,17 @@ void with_a_held_overfull_arrival(pthread_barrier_t* barrier,
   ASSERT_EQ(sigaction(SIGUSR1, &hold, nullptr), 0);
   std::atomic<int> third_result{-1};
   std::thread third([&] { third_result.store(bshim::barrier_wait(barrier)); });
-  ASSERT_TRUE(eventually([&] { return bshim::arrivals_of(arrivals.load()) == 3; }))
+  ASSERT_TRUE(bshim_test::eventually([&] { return bshim::arrivals_of(arrivals.load()) == 3; }))
       << "the third arrival never landed in the full round";
   // Its arrival was discarded; it waits for the reset. Keep it there.
   ASSERT_EQ(pthread_kill(third.native_handle(), SIGUSR1), 0);
-  ASSERT_TRUE(eventually([] { return g_held.load(); }));
+  ASSERT_TRUE(bshim_test::eventually([] { return g_held.load(); }));
 
   complete(next_round);
   check(barrier);
 
   g_let_go.store(true);
-  ASSERT_TRUE(eventually([&] {
+  ASSERT_TRUE(bshim_test::eventually([&] {
     const uint64_t word = bshim_test::arrival_word_of(barrier).load();
     return bshim::round_of(word) == next_round && bshim::arrivals_of(word) == 1;
   })) << "the third thread did not arrive in the next round";
