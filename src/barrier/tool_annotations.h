@@ -80,6 +80,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "barrier/arrival_tree.h"
 #include "barrier/wake_slots.h"
 #include "contract/barrier_layout.h"
 #include "unmap_lock/unmap_lock.h"
@@ -379,6 +380,10 @@ inline void announce_internal_tables() {
   // wake_slot(i) and wake_slot_owner(i) are elements i of two static arrays.
   announce_internal_memory(&wake_slot(0), kWakeSlotCount * sizeof(WakeSlot));
   announce_internal_memory(&wake_slot_owner(0), kWakeSlotCount * sizeof(WakeSlotOwner));
+  // The arrival trees beside the slots (arrival_tree(i) is element i of a
+  // third): init empties a tree that the slot's previous owner's arrivals
+  // read without any edge the tools are told of.
+  announce_internal_memory(&arrival_tree(0), kWakeSlotCount * sizeof(ArrivalTree));
   announce_internal_memory(&process_unmap_lock(), sizeof(UnmapLock));
   // The thread records and the counters beside them: one static table.
   announce_internal_memory(thread_record_table(),
