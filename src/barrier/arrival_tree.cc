@@ -32,6 +32,23 @@ uint32_t capacity_of(uint32_t leaf, uint32_t leaf_capacity, uint32_t larger_leav
   return leaf_capacity + (leaf < larger_leaves ? 1 : 0);
 }
 
+// The CPUs configured, asked once per process: glibc reads a file under
+// /sys for them (several microseconds, too much for every init), and they
+// are the CPUs the kernel could ever bring online, fixed at boot (a CPU
+// numbered beyond them would only wrap: first_leaf). relaxed: two first
+// inits at once both ask, and store the same answer.
+std::atomic<long> g_configured_cpus{0};
+
+long configured_cpus() {
+  long configured = g_configured_cpus.load(std::memory_order_relaxed);
+  if (configured == 0) {
+    configured = sysconf(_SC_NPROCESSORS_CONF);
+    if (configured < 1) configured = 1;
+    g_configured_cpus.store(configured, std::memory_order_relaxed);
+  }
+  return configured;
+}
+
 }  // namespace
 
 void configure_arrival_tree() {
@@ -74,16 +91,15 @@ void plan_arrival_tree(int slot_index, uint32_t count, uint32_t first_round,
       break;
     }
   }
-  // The CPUs the leaves are spread over: those configured, which number every
-  // CPU the thread may run on (at least the usable ones, and at least 1).
-  long configured = sysconf(_SC_NPROCESSORS_CONF);
-  if (configured < static_cast<long>(usable_cpus)) configured = usable_cpus;
-  if (configured < 1) configured = 1;
   // relaxed, all: published with the barrier by init's release store of its
   // state word; a wait reads them only after it acquired that.
   WakeSlotOwner& owner = const_cast<WakeSlotOwner&>(wake_slot_owner(slot_index));
   owner.leaves.store(leaves, std::memory_order_relaxed);
   if (leaves == 0) return;
+  // The CPUs the leaves are spread over: those configured, which number every
+  // CPU the thread may run on (at least the usable ones, and at least 1).
+  long configured = configured_cpus();
+  if (configured < static_cast<long>(usable_cpus)) configured = usable_cpus;
   owner.leaf_capacity.store(count / leaves, std::memory_order_relaxed);
   owner.larger_leaves.store(count % leaves, std::memory_order_relaxed);
   owner.cpu_scale.store(
