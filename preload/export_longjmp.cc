@@ -22,6 +22,7 @@
 
 #include <cstdint>
 
+#include "barrier/arrival_tree.h"
 #include "real_functions.h"
 #include "threads/thread_records.h"
 #include "unmap_lock/unmap_lock.h"
@@ -62,6 +63,9 @@ void check_jump_buffer_layout() {
 namespace {
 
 void give_up_discarded_holds(const struct __jmp_buf_tag* env) {
+  // An arrival caught between filling an arrival tree's leaf and carrying
+  // it: carried now, whatever the jump discards (a few loads otherwise).
+  bshim::finish_interrupted_tree_arrival();
   if (!g_stack_pointer_readable) return;
   // The common jump: nothing held, nothing to give up, no system call.
   if (!bshim::UnmapLock::this_thread_may_hold_anything()) return;

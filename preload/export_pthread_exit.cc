@@ -9,6 +9,7 @@
 
 #include <cstdint>
 
+#include "barrier/arrival_tree.h"
 #include "real_functions.h"
 #include "threads/thread_records.h"
 #include "unmap_lock/unmap_lock.h"
@@ -16,6 +17,7 @@
 extern "C" __attribute__((visibility("default"), noreturn)) void pthread_exit(void* value) {
   // Every frame of every stack of this thread is discarded: a jump "above
   // everything", on no signal stack.
+  bshim::finish_interrupted_tree_arrival();
   bshim::process_unmap_lock().abandon_holds_below(UINTPTR_MAX);
   bshim::abandon_waits_below(bshim::DiscardedFrames{UINTPTR_MAX, 0, 0});
   bshim_preload::call_real_pthread_exit(value);

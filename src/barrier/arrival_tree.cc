@@ -4,6 +4,7 @@
 #include "barrier/wait_on_wake_slot.h"
 
 #include <unistd.h>
+#include "os/cancel_type.h"
 #include "os/current_cpu.h"
 #include "os/environment.h"
 
@@ -113,31 +114,86 @@ void plan_arrival_tree(int slot_index, uint32_t count, uint32_t first_round,
   }
 }
 
+namespace {
+
+// The set of all `leaves` leaves, as the root holds it when its round is
+// complete.
+uint32_t all_leaves(uint32_t leaves) { return leaves >= 32 ? ~0U : (1U << leaves) - 1; }
+
+// The shape as a wait reads it. relaxed: constant while the barrier lives
+// (see plan_arrival_tree). Clamped, so that even a program that waits on a
+// barrier while it re-initialises it never indexes past the tree.
+struct Shape {
+  explicit Shape(const WakeSlotOwner& owner)
+      : leaves(clamp(owner.leaves.load(std::memory_order_relaxed))),
+        leaf_capacity(owner.leaf_capacity.load(std::memory_order_relaxed)),
+        larger_leaves(owner.larger_leaves.load(std::memory_order_relaxed)) {}
+  static uint32_t clamp(uint32_t leaves) {
+    return leaves > kMaxLeaves ? kMaxLeaves : leaves == 0 ? 1 : leaves;
+  }
+  uint32_t capacity(uint32_t leaf) const { return capacity_of(leaf, leaf_capacity, larger_leaves); }
+  uint32_t leaves;
+  uint32_t leaf_capacity;
+  uint32_t larger_leaves;
+};
+
+// Adds leaf `leaf`, full in round `round`, to the root's set; true if that
+// completed the round (the caller completes it). Idempotent: a leaf already
+// in the set, or a root that moved on, changes nothing and answers false;
+// so whoever carries a full leaf, the filler or the finish below, it counts
+// once.
+bool carry_leaf(WakeSlot& slot, uint32_t leaf, uint32_t round, uint32_t leaves) {
+  // acquire: as the CAS's failure order.
+  uint64_t root = slot.arrivals.load(std::memory_order_acquire);
+  for (;;) {
+    if (round_of(root) != round || (arrivals_of(root) & (1U << leaf)) != 0) return false;
+    const uint64_t carried = root | (1ULL << leaf);
+    // acq_rel: release hands on everything this leaf's arrivals wrote (which
+    // the carrier acquired: the filler by its CAS on the leaf, the finish by
+    // its acquire load of the full leaf, both reading the last of the leaf's
+    // read-modify-writes); acquire, if this completes the round, takes every
+    // other leaf's from their carries.
+    if (slot.arrivals.compare_exchange_weak(root, carried, std::memory_order_acq_rel,
+                                            std::memory_order_acquire)) {
+      return arrivals_of(carried) == all_leaves(leaves);
+    }
+  }
+}
+
+// The leaf this thread is filling, from just before its filling CAS until its
+// carry returned: what a jump out of a signal handler that interrupts it in
+// between must finish (finish_interrupted_tree_arrival). slot + 1; 0: none.
+// initial-exec: a plain %fs-relative access, usable in a signal handler.
+struct FillingLeaf {
+  int32_t slot_plus_1;
+  uint32_t leaf;
+  uint32_t round;
+};
+__thread FillingLeaf t_filling __attribute__((tls_model("initial-exec")));
+
+}  // namespace
+
 TreeArrival arrive_on_tree(int slot_index, uint32_t count, TrackedWait* tracked) {
   WakeSlot& slot = wake_slot(slot_index);
   const WakeSlotOwner& owner = wake_slot_owner(slot_index);
   ArrivalTree& tree = g_trees[slot_index];
-  // relaxed: the shape is constant while the barrier lives (see
-  // plan_arrival_tree). Clamped, so that even a program that waits on a
-  // barrier while it re-initialises it never indexes past the tree.
-  uint32_t leaves = owner.leaves.load(std::memory_order_relaxed);
-  if (leaves > kMaxLeaves) leaves = kMaxLeaves;
-  if (leaves == 0) leaves = 1;
-  const uint32_t leaf_capacity = owner.leaf_capacity.load(std::memory_order_relaxed);
-  const uint32_t larger_leaves = owner.larger_leaves.load(std::memory_order_relaxed);
+  const Shape shape(owner);
+  const uint32_t all = all_leaves(shape.leaves);
   const uint32_t start =
-      first_leaf(current_cpu(), owner.cpu_scale.load(std::memory_order_relaxed), leaves);
+      first_leaf(current_cpu(), owner.cpu_scale.load(std::memory_order_relaxed), shape.leaves);
   for (;;) {
     // Step 1. acquire: a leaf that names a later round was written by an
     // arrival that had read this root's reset; reading the root again after
     // acquiring that leaf (below) therefore sees the reset too.
     const uint64_t root = slot.arrivals.load(std::memory_order_acquire);
     const uint32_t round = round_of(root);
-    bool round_is_over = arrivals_of(root) >= count;
+    const bool root_full = arrivals_of(root) == all;
+    bool round_is_over = root_full;
     // Step 2: from this CPU's leaf on, every leaf once.
-    for (uint32_t probe = 0; probe < leaves && !round_is_over; ++probe) {
-      const uint32_t index = start + probe < leaves ? start + probe : start + probe - leaves;
-      const uint32_t capacity = capacity_of(index, leaf_capacity, larger_leaves);
+    for (uint32_t probe = 0; probe < shape.leaves && !round_is_over; ++probe) {
+      const uint32_t index =
+          start + probe < shape.leaves ? start + probe : start + probe - shape.leaves;
+      const uint32_t capacity = shape.capacity(index);
       std::atomic<uint64_t>& leaf = tree.leaves[index].word;
       // acquire: see step 1.
       uint64_t word = leaf.load(std::memory_order_acquire);
@@ -153,35 +209,72 @@ TreeArrival arrive_on_tree(int slot_index, uint32_t count, TrackedWait* tracked)
           break;
         }
         if (here >= capacity) break;  // full: the next leaf
-        // acq_rel: release hands our writes on to whoever fills this leaf;
-        // acquire, if we fill it, takes those of every arrival before us
-        // here (release sequence). A failure re-reads with acquire (step 1).
-        if (!leaf.compare_exchange_weak(word, leaf_word(round, here + 1),
-                                        std::memory_order_acq_rel, std::memory_order_acquire)) {
-          continue;
-        }
         if (here + 1 < capacity) {
-          // Counted; someone else fills this leaf. Our place is only known
-          // within the leaf; below count, as the flat path's for a waiter.
-          const uint32_t place = arrivals_of(root) + here + 1;
-          return {round, place < count ? place : count - 1};
+          // acq_rel: release hands our writes on to whoever fills this
+          // leaf. A failure re-reads with acquire (step 1).
+          if (!leaf.compare_exchange_weak(word, leaf_word(round, here + 1),
+                                          std::memory_order_acq_rel,
+                                          std::memory_order_acquire)) {
+            continue;
+          }
+          // Counted; someone else fills this leaf and carries it. Our place
+          // in the round is not known (0; only the completer's is).
+          return {round, 0};
         }
-        // We filled it: carry its arrivals to the root. acq_rel: release
-        // hands on everything this leaf's arrivals wrote (acquired by our
-        // CAS); acquire, if we complete the round, takes every other leaf's.
-        // The root is still in `round`: it cannot reach `count` without
-        // this leaf.
-        const uint64_t before = slot.arrivals.fetch_add(capacity, std::memory_order_acq_rel);
-        return {round, arrivals_of(before) + capacity};
+        // This CAS would fill the leaf. Until its carry returns, a jump out
+        // of a signal handler that interrupts us must carry it for us, or
+        // the round could never complete (a handler's wait of its own saves
+        // and puts back what was here).
+        // Nor may an asynchronous cancellation end us in between.
+        AsyncCancellationDeferred no_cancellation_between_fill_and_carry;
+        const FillingLeaf outer = t_filling;
+        t_filling = {slot_index + 1, index, round};
+        std::atomic_signal_fence(std::memory_order_seq_cst);
+        // acq_rel: release as above; acquire takes the writes of every
+        // arrival before us here (release sequence), which the carry hands on.
+        const bool filled = leaf.compare_exchange_weak(
+            word, leaf_word(round, capacity), std::memory_order_acq_rel, std::memory_order_acquire);
+        const bool completed = filled && carry_leaf(slot, index, round, shape.leaves);
+        std::atomic_signal_fence(std::memory_order_seq_cst);
+        t_filling = outer;
+        if (!filled) continue;
+        return {round, completed ? count : 0};
       }
     }
-    if (round_is_over && arrivals_of(root) < count) continue;  // read the root again
+    if (round_is_over && !root_full) continue;  // read the root again
     // Step 3: round `round` is full without us. Our entry names the next
     // round while we wait for its reset (wait_on_wake_slot.h:
     // arrive_on_slot).
     tracked->arrived_in(next_round(round));
     wait_for_slot_reset(slot, root);
   }
+}
+
+void finish_interrupted_tree_arrival() {
+  const FillingLeaf filling = t_filling;
+  if (filling.slot_plus_1 == 0) return;
+  t_filling = {};
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  const int slot_index = filling.slot_plus_1 - 1;
+  if (slot_index >= static_cast<int>(kWakeSlotCount)) return;
+  WakeSlot& slot = wake_slot(slot_index);
+  const Shape shape(wake_slot_owner(slot_index));
+  if (filling.leaf >= shape.leaves) return;
+  // acquire: the leaf's arrivals' writes, handed on by the carry. A leaf not
+  // full in that round was not filled (the CAS had not run, or failed): the
+  // thread's arrival was not counted, and there is nothing to carry. If it
+  // is full, whoever filled it, carrying it again is harmless.
+  const uint64_t word = g_trees[slot_index].leaves[filling.leaf].word.load(std::memory_order_acquire);
+  if (leaf_round(word) != filling.round || leaf_arrivals(word) < shape.capacity(filling.leaf)) {
+    return;
+  }
+  if (carry_leaf(slot, filling.leaf, filling.round, shape.leaves)) {
+    wake_slot_detail::complete_round(slot, filling.round);
+  }
+}
+
+void note_filling_for_test(int slot_index, uint32_t leaf, uint32_t round) {
+  t_filling = {slot_index + 1, leaf, round};
 }
 
 uint32_t tree_arrivals_in_round(int slot_index, uint32_t round) {

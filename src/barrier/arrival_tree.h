@@ -7,7 +7,8 @@
 // hundred nanoseconds across the cores of a large machine. A tree barrier
 // spreads them over 2..kMaxLeaves leaves, each on a line of its own in
 // library memory beside the slot, and only the arrival that fills a leaf
-// goes on to the slot's word (the root), adding the leaf's capacity: T
+// goes on to the slot's word (the root), adding the leaf to the set of full
+// leaves it holds (bits 0..15 of its arrivals field): T
 // arrivals become about T / leaves on each leaf, in parallel, plus `leaves`
 // on the root. (A combining tree in the sense of Yew, Tzeng and Lawrie 1987
 // and of Mellor-Crummey and Scott 1991, two levels deep, but with leaves
@@ -33,19 +34,31 @@
 //   1. r = round of the root (acquire).
 //   2. From the CPU's leaf on, each leaf in turn: while it holds fewer
 //      than its capacity in round r, CAS it one arrival up (acq_rel). The
-//      arrival that makes it full adds the capacity to the root (fetch_add,
-//      acq_rel); the one that makes the root reach `count` completes round
-//      r, exactly as a flat completer (reset of the root, advance of the
-//      slot's open round, wake: wait_on_wake_slot.h).
+//      arrival that makes it full carries it: a CAS that adds the leaf to
+//      the root's set while the root still names r (acq_rel). The carry that
+//      completes the set completes round r, exactly as a flat completer
+//      (reset of the root, advance of the slot's open round, wake:
+//      wait_on_wake_slot.h, complete_round).
 //   3. Every leaf full in round r: the round is complete but its root not yet
 //      reset, or more threads than `count` use the barrier. Wait for the
 //      root's reset (wait_for_slot_reset) and start again at 1.
+// Carrying is idempotent (a leaf already in the set is not added again), so
+// anyone may carry a full leaf: a thread that a signal handler's longjmp or
+// pthread_exit takes out of its wait between its filling CAS and its carry
+// has it carried by the wrapper (finish_interrupted_tree_arrival), and its
+// round completes with the arrivals it has, as on a flat barrier, where an
+// arrival is one fetch_add; asynchronous cancellation is deferred over that
+// stretch. (Not covered: a thread that leaves that window
+// by a cancellation acted on in a handler, or a jump that discards a
+// handler's filling nested inside another filling: the outer one stays
+// uncarried, and its round waits for ever, as a flat barrier's round whose
+// completer leaves before its release does.)
 // Why the completer has every member's writes: each arrival's CAS is a
 // release on its leaf, and the filler's CAS reads the last of them (a
 // release sequence of read-modify-writes), so it acquires them; the
-// filler's fetch_add on the root releases them again, and the completer's
-// fetch_add reads the last of those. Waiters wait for the slot's open round
-// as on a flat barrier: nothing changes after the arrival.
+// carry's CAS on the root releases them again, and the completing carry
+// reads the last of those. Waiters wait for the slot's open round as on a
+// flat barrier: nothing changes after the arrival.
 #pragma once
 
 #include <atomic>
@@ -104,9 +117,9 @@ ArrivalTree& arrival_tree(int slot_index);
 void plan_arrival_tree(int slot_index, uint32_t count, uint32_t first_round,
                        unsigned usable_cpus);
 
-// What an arrival on a tree learnt: its round, and its place in it (count:
-// it completed the round; otherwise a place below count, exact within its
-// leaf only).
+// What an arrival on a tree learnt: its round, and its place in it: count
+// if it completed the round, else 0 (not known: no counter sees every
+// arrival; the profile reports it so).
 struct TreeArrival {
   uint32_t round;
   uint32_t place;
@@ -117,6 +130,19 @@ struct TreeArrival {
 // (wait_on_wake_slot.h says why). Out of line: the tree is for large
 // barriers, whose rounds cost far more than a call.
 TreeArrival arrive_on_tree(int slot_index, uint32_t count, TrackedWait* tracked);
+
+// For the preload layer's longjmp and pthread_exit wrappers, before the
+// thread leaves frames it will never return to: if a signal interrupted this
+// thread between the CAS that filled a leaf and that leaf's carry, carries
+// it (and completes the round if that was the last leaf), so that the round
+// still completes with the arrivals it has. Async-signal-safe; a few loads
+// when there is nothing to finish.
+void finish_interrupted_tree_arrival();
+
+// For unit tests: what the filler of leaf `leaf` of slot `slot_index` in
+// round `round` notes just before its filling CAS (the CAS itself is the
+// test's to play).
+void note_filling_for_test(int slot_index, uint32_t leaf, uint32_t round);
 
 // Arrivals counted in round `round` of slot `slot_index`'s tree, from its
 // leaves (exact, including leaves full but not yet carried to the root).

@@ -195,40 +195,21 @@ Armed arm_sleep_unless_over(BarrierObject* object, const BarrierConstants& const
   }
 }
 
-// Switches this thread to deferred cancellation for its lifetime and back
-// to what it was. An asynchronous cancellation inside a window would keep
-// the window open through the thread's cleanup handlers (only the thread's
-// exit closes it), so a cleanup handler that waits for another thread's
-// munmap of the barrier would deadlock with it (review: 5/5 runs hung
-// without this deferral); an untracked window could even stay counted for
-// good. pthread_barrier_wait is no cancellation point, so a pending request
-// acts only when asynchronous cancellation is restored, right after the
-// window. Two calls into libc (about 1.4 ns) only when the type may be
-// asynchronous; otherwise one load (os/cancel_type.h).
+// Asynchronous cancellation is deferred inside every exit window
+// (AsyncCancellationDeferred, os/cancel_type.h). An asynchronous cancellation
+// inside a window would keep the window open through the thread's cleanup
+// handlers (only the thread's exit closes it), so a cleanup handler that
+// waits for another thread's munmap of the barrier would deadlock with it
+// (review: 5/5 runs hung without this deferral); an untracked window could
+// even stay counted for good. pthread_barrier_wait is no cancellation point,
+// so a pending request acts only when asynchronous cancellation is
+// restored, right after the window.
 // (A cancellation point in a signal handler that interrupts the window still
 // acts, as with glibc. The unwinding runs no code of this library: a cleanup
 // registered per window would dangle once a C++ exception or setcontext left
 // the frame, and a destructor is not reached from an interrupted
 // instruction. The window closes when the thread exits: the records' exit
 // hook. pthread_exit itself is wrapped and closes it first.)
-class AsyncCancellationDeferred {
- public:
-  AsyncCancellationDeferred() {
-    // Two libc calls only when the type may be asynchronous: one load
-    // otherwise (os/cancel_type.h; it sees glibc's own switches too).
-    if (maybe_asynchronously_cancellable()) {
-      pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, &previous_);
-    }
-  }
-  ~AsyncCancellationDeferred() {
-    if (previous_ != PTHREAD_CANCEL_DEFERRED) pthread_setcanceltype(previous_, nullptr);
-  }
-  AsyncCancellationDeferred(const AsyncCancellationDeferred&) = delete;
-  AsyncCancellationDeferred& operator=(const AsyncCancellationDeferred&) = delete;
-
- private:
-  int previous_ = PTHREAD_CANCEL_DEFERRED;
-};
 
 // A sleeper of a robust barrier found a participant dead: break the round
 // unless it completed first, and wake every sleeper of the barrier. A round

@@ -62,6 +62,24 @@ inline void advance_open_round(WakeSlot& slot, uint32_t next) {
   }
 }
 
+// Ends round `round`, whose last arrival was counted: resets the arrival
+// word for the next round, releases the round, wakes the sleepers.
+inline void complete_round(WakeSlot& slot, uint32_t round) {
+  // relaxed: the next round's arrivers come after seeing the advance below
+  // (release), or are discarded arrivals that poll the word itself
+  // (acquire).
+  const uint32_t next = next_round(round);
+  slot.arrivals.store(state_for_round(next), std::memory_order_relaxed);
+  // The round is released here.
+  advance_open_round(slot, next);
+  // seq_cst: the other half of the Dekker pair with the sleepers' increment
+  // then load (wait_on_wake_slot.cc); a sleeper counted before our advance
+  // is seen here and woken.
+  if (slot.sleepers.load(std::memory_order_seq_cst) != 0) {
+    futex_wake_all(futex_word_of(slot), FutexScope::kPrivate);
+  }
+}
+
 // Counts this thread's arrival on the slot and returns the arrival word
 // just before it. An arrival that lands between a full round's last arrival
 // and its reset (more threads than `count`) is discarded: it waits for the
@@ -124,18 +142,8 @@ __attribute__((always_inline)) inline int wait_on_wake_slot(const BarrierConstan
     record->outcome = wait_for_round_on_slot(slot, constants, round, *record);
     return 0;
   }
-  // Last arriver. Reset the arrivals for the next round; relaxed, because the
-  // next round's arrivers come after seeing the advance below (release), or
-  // are discarded arrivals that poll the word itself (acquire).
-  const uint32_t next = next_round(round);
-  slot.arrivals.store(state_for_round(next), std::memory_order_relaxed);
-  // The round is released here.
-  wake_slot_detail::advance_open_round(slot, next);
-  // seq_cst: the other half of the Dekker pair above; a sleeper counted
-  // before our advance is seen here and woken.
-  if (slot.sleepers.load(std::memory_order_seq_cst) != 0) {
-    futex_wake_all(wake_slot_detail::futex_word_of(slot), FutexScope::kPrivate);
-  }
+  // Last arriver.
+  wake_slot_detail::complete_round(slot, round);
   record->outcome = WaitOutcome::kCompletedRound;
   return PTHREAD_BARRIER_SERIAL_THREAD;
 }

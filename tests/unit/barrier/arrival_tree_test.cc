@@ -129,7 +129,7 @@ TEST(ArrivalTreeShape, NoTreeWhenSwitchedOffOrForABarrierOfOne) {
 
 // One thread plays every member's arrival (an arrival only counts; the
 // waiting is the caller's), so the order is known.
-TEST(ArrivalTreeCounting, OnlyTheLastOfCountArrivalsCompletesTheRoundAndTheRootThenHoldsCount) {
+TEST(ArrivalTreeCounting, OnlyTheLastOfCountArrivalsCompletesTheRoundAndTheRootThenHoldsEveryLeaf) {
   TreeMode always(ArrivalTreeMode::kAlways);
   OwnSlot slot;
   ASSERT_GE(slot.index(), 0);
@@ -149,7 +149,7 @@ TEST(ArrivalTreeCounting, OnlyTheLastOfCountArrivalsCompletesTheRoundAndTheRootT
     }
     const uint64_t root = bshim::wake_slot(slot.index()).arrivals.load();
     EXPECT_EQ(bshim::round_of(root), kFirstRound);
-    EXPECT_EQ(bshim::arrivals_of(root), count) << "every leaf carried its capacity";
+    EXPECT_EQ(bshim::arrivals_of(root), (1u << slot.leaves()) - 1) << "every leaf carried";
   }
 }
 
@@ -169,8 +169,8 @@ TEST(ArrivalTreeCounting, AnArrivalStartsAtItsCpusLeafAndTakesTheNextWhenThatIsF
   }
   bshim::arrive_on_tree(slot.index(), count, nullptr);
   EXPECT_EQ(slot.leaf_arrivals(1, kFirstRound), 1u) << "leaf 0 full: the next one";
-  EXPECT_EQ(bshim::arrivals_of(bshim::wake_slot(slot.index()).arrivals.load()), 4u)
-      << "only the full leaf is carried to the root";
+  EXPECT_EQ(bshim::arrivals_of(bshim::wake_slot(slot.index()).arrivals.load()), 1u)
+      << "only the full leaf 0 is in the root's set";
 }
 
 TEST(ArrivalTreeCounting, LeavesFullFromTheRoundBeforeAreEmptyForTheNext) {
@@ -189,6 +189,51 @@ TEST(ArrivalTreeCounting, LeavesFullFromTheRoundBeforeAreEmptyForTheNext) {
     ASSERT_EQ(arrival.round, kFirstRound + 1);
     EXPECT_EQ(arrival.place == count, i == count) << "arrival " << i;
   }
+}
+
+// A thread that a signal handler's longjmp (or pthread_exit) takes out of its
+// wait between the CAS that filled its leaf and that leaf's carry: the
+// preload layer's wrapper calls finish_interrupted_tree_arrival, which
+// carries the leaf, and completes the round if it was the last one.
+TEST(ArrivalTreeCounting, ALeafFilledButNotCarriedWhenItsThreadLeftIsCarriedByTheFinish) {
+  TreeMode always(ArrivalTreeMode::kAlways);
+  OwnSlot slot;
+  ASSERT_GE(slot.index(), 0);
+  const uint32_t count = 4;  // 2 leaves of 2
+  bshim::WakeSlot& root = bshim::wake_slot(slot.index());
+  root.arrivals.store(bshim::state_for_round(kFirstRound));
+  root.open_round.store(kFirstRound);
+  bshim::plan_arrival_tree(slot.index(), count, kFirstRound, 2);
+  PinnedTo cpu0(0);
+  ASSERT_TRUE(cpu0.pinned());
+  // Three arrivals: leaf 0 full and carried, one in leaf 1.
+  for (int i = 0; i < 3; ++i) bshim::arrive_on_tree(slot.index(), count, nullptr);
+  ASSERT_EQ(bshim::arrivals_of(root.arrivals.load()), 1u);
+  ASSERT_EQ(slot.leaf_arrivals(1, kFirstRound), 1u);
+  // The fourth fills leaf 1, and is taken away before its carry.
+  bshim::note_filling_for_test(slot.index(), 1, kFirstRound);
+  bshim::arrival_tree(slot.index()).leaves[1].word.store(bshim::leaf_word(kFirstRound, 2));
+  bshim::finish_interrupted_tree_arrival();
+  EXPECT_EQ(root.open_round.load(), kFirstRound + 1) << "the round was completed";
+  EXPECT_EQ(root.arrivals.load(), bshim::state_for_round(kFirstRound + 1))
+      << "and the root reset for the next";
+  // Nothing is left to finish: a second call changes nothing.
+  bshim::finish_interrupted_tree_arrival();
+  EXPECT_EQ(root.open_round.load(), kFirstRound + 1);
+}
+
+TEST(ArrivalTreeCounting, TheFinishCarriesNothingForAFillThatDidNotHappen) {
+  TreeMode always(ArrivalTreeMode::kAlways);
+  OwnSlot slot;
+  ASSERT_GE(slot.index(), 0);
+  const uint32_t count = 4;
+  bshim::WakeSlot& root = bshim::wake_slot(slot.index());
+  root.arrivals.store(bshim::state_for_round(kFirstRound));
+  bshim::plan_arrival_tree(slot.index(), count, kFirstRound, 2);
+  // Taken away after its note, before its CAS: leaf 1 holds nothing.
+  bshim::note_filling_for_test(slot.index(), 1, kFirstRound);
+  bshim::finish_interrupted_tree_arrival();
+  EXPECT_EQ(root.arrivals.load(), bshim::state_for_round(kFirstRound));
 }
 
 // Many rounds of tree barriers: barrier_rounds_test.cc (its tree cases).
