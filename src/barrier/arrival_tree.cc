@@ -3,7 +3,6 @@
 #include "barrier/barrier_object_access.h"
 #include "barrier/wait_on_wake_slot.h"
 
-#include <unistd.h>
 #include "os/cancel_type.h"
 #include "os/current_cpu.h"
 #include "os/environment.h"
@@ -21,33 +20,17 @@ ArrivalTree g_trees[kWakeSlotCount];
 // initialise a barrier through the shim.
 std::atomic<ArrivalTreeMode> g_mode{ArrivalTreeMode::kAutomatic};
 
-// The leaf that holds arrivals of CPU `cpu` first. cpu_scale maps the CPUs
-// [0, CPUs) onto the leaves in contiguous runs (neighbouring CPU numbers
-// mostly share a cache); a CPU numbered beyond (hot-plugged) wraps.
-uint32_t first_leaf(uint32_t cpu, uint32_t cpu_scale, uint32_t leaves) {
-  const uint32_t leaf = static_cast<uint32_t>((static_cast<uint64_t>(cpu) * cpu_scale) >> 16);
-  return leaf < leaves ? leaf : leaf % leaves;
+// The leaf that holds arrivals of CPU `cpu` first: the CPUs from `lowest`
+// on map onto the leaves in contiguous runs (neighbouring CPU numbers mostly
+// share a cache); a CPU outside the initialiser's range wraps.
+uint32_t first_leaf(uint32_t cpu, uint32_t lowest, uint32_t cpu_scale, uint32_t leaves) {
+  const uint32_t offset = cpu - lowest;  // wraps for a CPU below the range
+  const uint64_t leaf = (static_cast<uint64_t>(offset) * cpu_scale) >> 16;
+  return leaf < leaves ? static_cast<uint32_t>(leaf) : static_cast<uint32_t>(leaf % leaves);
 }
 
 uint32_t capacity_of(uint32_t leaf, uint32_t leaf_capacity, uint32_t larger_leaves) {
   return leaf_capacity + (leaf < larger_leaves ? 1 : 0);
-}
-
-// The CPUs configured, asked once per process: glibc reads a file under
-// /sys for them (several microseconds, too much for every init), and they
-// are the CPUs the kernel could ever bring online, fixed at boot (a CPU
-// numbered beyond them would only wrap: first_leaf). relaxed: two first
-// inits at once both ask, and store the same answer.
-std::atomic<long> g_configured_cpus{0};
-
-long configured_cpus() {
-  long configured = g_configured_cpus.load(std::memory_order_relaxed);
-  if (configured == 0) {
-    configured = sysconf(_SC_NPROCESSORS_CONF);
-    if (configured < 1) configured = 1;
-    g_configured_cpus.store(configured, std::memory_order_relaxed);
-  }
-  return configured;
 }
 
 }  // namespace
@@ -77,13 +60,13 @@ void set_arrival_tree_mode_for_test(ArrivalTreeMode mode) {
 ArrivalTree& arrival_tree(int slot_index) { return g_trees[slot_index]; }
 
 void plan_arrival_tree(int slot_index, uint32_t count, uint32_t first_round,
-                       unsigned usable_cpus) {
+                       const UsableCpus& cpus) {
   uint32_t leaves = 0;
   switch (arrival_tree_mode()) {
     case ArrivalTreeMode::kNever:
       break;
     case ArrivalTreeMode::kAutomatic:
-      if (count < kTreeMinCount || usable_cpus < kTreeMinCpus) break;
+      if (count < kTreeMinCount || cpus.count < kTreeMinCpus) break;
       [[fallthrough]];
     case ArrivalTreeMode::kAlways: {
       if (count < 2) break;
@@ -92,20 +75,19 @@ void plan_arrival_tree(int slot_index, uint32_t count, uint32_t first_round,
       break;
     }
   }
-  // relaxed, all: published with the barrier by init's release store of its
-  // state word; a wait reads them only after it acquired that.
+  // relaxed, all: published with the barrier, as its constants are: init's
+  // release store of its state word, then whatever hands the barrier to a
+  // waiting thread (load_live_barrier).
   WakeSlotOwner& owner = const_cast<WakeSlotOwner&>(wake_slot_owner(slot_index));
   owner.leaves.store(leaves, std::memory_order_relaxed);
   if (leaves == 0) return;
-  // The CPUs the leaves are spread over: those configured, which number every
-  // CPU the thread may run on (at least the usable ones, and at least 1).
-  long configured = configured_cpus();
-  if (configured < static_cast<long>(usable_cpus)) configured = usable_cpus;
   owner.leaf_capacity.store(count / leaves, std::memory_order_relaxed);
   owner.larger_leaves.store(count % leaves, std::memory_order_relaxed);
+  // The CPUs' numbers from lowest to highest, spread over the leaves.
+  const uint64_t span = cpus.highest >= cpus.lowest ? cpus.highest - cpus.lowest + 1 : 1;
+  owner.cpu_lowest.store(cpus.lowest, std::memory_order_relaxed);
   owner.cpu_scale.store(
-      static_cast<uint32_t>(((static_cast<uint64_t>(leaves) << 16) + configured - 1) /
-                            static_cast<uint64_t>(configured)),
+      static_cast<uint32_t>(((static_cast<uint64_t>(leaves) << 16) + span - 1) / span),
       std::memory_order_relaxed);
   // Every leaf empty in the first round. relaxed: as above. (No thread of an
   // earlier owner is still arriving here: init found none blocked.)
@@ -179,8 +161,8 @@ TreeArrival arrive_on_tree(int slot_index, uint32_t count, TrackedWait* tracked)
   ArrivalTree& tree = g_trees[slot_index];
   const Shape shape(owner);
   const uint32_t all = all_leaves(shape.leaves);
-  const uint32_t start =
-      first_leaf(current_cpu(), owner.cpu_scale.load(std::memory_order_relaxed), shape.leaves);
+  const uint32_t start = first_leaf(current_cpu(), owner.cpu_lowest.load(std::memory_order_relaxed),
+                                    owner.cpu_scale.load(std::memory_order_relaxed), shape.leaves);
   for (;;) {
     // Step 1. acquire: a leaf that names a later round was written by an
     // arrival that had read this root's reset; reading the root again after
@@ -271,6 +253,13 @@ void finish_interrupted_tree_arrival() {
   if (carry_leaf(slot, filling.leaf, filling.round, shape.leaves)) {
     wake_slot_detail::complete_round(slot, filling.round);
   }
+}
+
+uint32_t first_leaf_of_cpu(int slot_index, uint32_t cpu) {
+  const WakeSlotOwner& owner = wake_slot_owner(slot_index);
+  return first_leaf(cpu, owner.cpu_lowest.load(std::memory_order_relaxed),
+                    owner.cpu_scale.load(std::memory_order_relaxed),
+                    Shape::clamp(owner.leaves.load(std::memory_order_relaxed)));
 }
 
 void note_filling_for_test(int slot_index, uint32_t leaf, uint32_t round) {

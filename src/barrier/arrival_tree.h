@@ -64,6 +64,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "barrier/wait_policy.h"
 #include "barrier/wake_slots.h"
 #include "threads/thread_records.h"
 
@@ -112,10 +113,14 @@ ArrivalTree& arrival_tree(int slot_index);
 
 // Init, for the barrier of `count` members that now owns slot `slot_index`,
 // whose first round is `first_round`: chooses its tree's shape (or none),
-// writes it beside the slot's owner and empties the leaves. `usable_cpus`:
-// the CPUs the initialising thread may run on.
+// writes it beside the slot's owner and empties the leaves. `cpus`: the
+// CPUs the initialising thread may run on; the leaves are spread over the
+// range of their numbers (a program bound to CPUs 32-47 of 64 uses all its
+// leaves, not a quarter of them).
 void plan_arrival_tree(int slot_index, uint32_t count, uint32_t first_round,
-                       unsigned usable_cpus);
+                       const UsableCpus& cpus);
+// The leaf at which an arrival on CPU `cpu` starts (slot_index's tree).
+uint32_t first_leaf_of_cpu(int slot_index, uint32_t cpu);
 
 // What an arrival on a tree learnt: its round, and its place in it: count
 // if it completed the round, else 0 (not known: no counter sees every

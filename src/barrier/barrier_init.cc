@@ -56,8 +56,8 @@ int initialise(pthread_barrier_t* barrier, const pthread_barrierattr_t* attr,
       was_broken ? successor_after_break(old_generation) : new_generation(old_generation);
 
   uint32_t flags = process_shared ? kFlagProcessShared : 0;
-  const unsigned usable_cpus = usable_cpu_count();
-  if (count <= usable_cpus) flags |= kFlagSpin;
+  const UsableCpus cpus = usable_cpus();
+  if (count <= cpus.count) flags |= kFlagSpin;
   const uintptr_t address = reinterpret_cast<uintptr_t>(barrier);
   WakeSlot* const old_slot = was_live ? owned_wake_slot(barrier, old) : nullptr;
   // A round number other than the memory's old one, taken from the
@@ -102,7 +102,7 @@ int initialise(pthread_barrier_t* barrier, const pthread_barrierattr_t* attr,
       // of an earlier owner at this address still arriving here.)
       wake_slot(slot).arrivals.store(state_for_round(first_round), std::memory_order_relaxed);
       // Its arrival tree, if it gets one (arrival_tree.h), empty as well.
-      plan_arrival_tree(slot, count, first_round, usable_cpus);
+      plan_arrival_tree(slot, count, first_round, cpus);
       // A new barrier starts from the initial spin budget. relaxed: a hint.
       wake_slot(slot).spin_budget.store(0, std::memory_order_relaxed);
       wake_slot(slot).yield_budget.store(0, std::memory_order_relaxed);

@@ -115,12 +115,18 @@ uint32_t next_spin_budget(uint32_t budget, uint32_t spun, bool satisfied_by_spin
   return static_cast<uint32_t>(next);
 }
 
-unsigned usable_cpu_count() {
+UsableCpus usable_cpus() {
   cpu_set_t set;
   CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof(set), &set) != 0) return 1;
-  const int count = CPU_COUNT(&set);
-  return count > 0 ? static_cast<unsigned>(count) : 1U;
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return {1, 0, 0};
+  UsableCpus cpus{0, 0, 0};
+  for (unsigned cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (!CPU_ISSET(cpu, &set)) continue;
+    if (cpus.count++ == 0) cpus.lowest = cpu;
+    cpus.highest = cpu;
+  }
+  if (cpus.count == 0) return {1, 0, 0};
+  return cpus;
 }
 
 }  // namespace bshim

@@ -170,8 +170,14 @@ inline uint32_t next_yield_budget(uint32_t budget, bool satisfied_by_yield) {
   return budget > step + 1 ? budget - step : 1;
 }
 
-// CPUs this thread may run on (its affinity mask), at least 1. A system call:
-// used by init only, never by wait.
-unsigned usable_cpu_count();
+// The CPUs this thread may run on (its affinity mask): how many (at least
+// 1), and the lowest and highest of their numbers. A system call: used by
+// init only, never by wait.
+struct UsableCpus {
+  unsigned count;
+  unsigned lowest;
+  unsigned highest;
+};
+UsableCpus usable_cpus();
 
 }  // namespace bshim

@@ -59,7 +59,8 @@ struct WakeSlotOwner {
   std::atomic<uint32_t> leaves;         // 0, or 2 .. kMaxLeaves
   std::atomic<uint32_t> leaf_capacity;  // arrivals a leaf holds per round ...
   std::atomic<uint32_t> larger_leaves;  // ... plus one, in leaves [0, larger_leaves)
-  std::atomic<uint32_t> cpu_scale;      // CPU c arrives first at (c * cpu_scale) >> 16
+  std::atomic<uint32_t> cpu_lowest;     // CPU c arrives first at leaf
+  std::atomic<uint32_t> cpu_scale;      // ((c - cpu_lowest) * cpu_scale) >> 16
 };
 
 // 1024 slots = 64 KiB of zero-initialised static memory, touched lazily. A

@@ -58,6 +58,9 @@ class OwnSlot {
 
 constexpr uint32_t kFirstRound = 1000;
 
+// CPUs 0 .. n-1.
+bshim::UsableCpus cpus(unsigned n) { return {n, 0, n - 1}; }
+
 // Pins the calling thread to `cpu` for its scope (the leaf an arrival starts
 // at is its CPU's).
 class PinnedTo {
@@ -89,7 +92,7 @@ TEST(ArrivalTreeShape, LeavesHoldAboutFourArrivalsEachAndTheirCapacitiesSumToThe
   };
   for (const Case c : {Case{2, 2}, Case{3, 2}, Case{8, 2}, Case{9, 3}, Case{17, 5}, Case{64, 16},
                        Case{1000, 16}, Case{0x7fffffff, 16}}) {
-    bshim::plan_arrival_tree(slot.index(), c.count, kFirstRound, 2);
+    bshim::plan_arrival_tree(slot.index(), c.count, kFirstRound, cpus(2));
     ASSERT_EQ(slot.leaves(), c.leaves) << "count " << c.count;
     uint64_t sum = 0;
     for (uint32_t leaf = 0; leaf < c.leaves; ++leaf) {
@@ -104,14 +107,29 @@ TEST(ArrivalTreeShape, LeavesHoldAboutFourArrivalsEachAndTheirCapacitiesSumToThe
 TEST(ArrivalTreeShape, TheAutomaticChoiceGivesATreeOnlyToLargeBarriersOnManyCpus) {
   OwnSlot slot;
   ASSERT_GE(slot.index(), 0);
-  bshim::plan_arrival_tree(slot.index(), 8, kFirstRound, 8);
+  bshim::plan_arrival_tree(slot.index(), 8, kFirstRound, cpus(8));
   EXPECT_EQ(slot.leaves(), 2u) << "8 members, 8 CPUs";
-  bshim::plan_arrival_tree(slot.index(), 7, kFirstRound, 64);
+  bshim::plan_arrival_tree(slot.index(), 7, kFirstRound, cpus(64));
   EXPECT_EQ(slot.leaves(), 0u) << "7 members";
-  bshim::plan_arrival_tree(slot.index(), 32, kFirstRound, 7);
+  bshim::plan_arrival_tree(slot.index(), 32, kFirstRound, cpus(7));
   EXPECT_EQ(slot.leaves(), 0u) << "7 CPUs";
-  bshim::plan_arrival_tree(slot.index(), 32, kFirstRound, 16);
+  bshim::plan_arrival_tree(slot.index(), 32, kFirstRound, cpus(16));
   EXPECT_EQ(slot.leaves(), 8u) << "32 members, 16 CPUs";
+}
+
+TEST(ArrivalTreeShape, LeavesSpreadOverTheCpusTheInitialiserMayUseNotAllTheMachines) {
+  TreeMode always(ArrivalTreeMode::kAlways);
+  OwnSlot slot;
+  ASSERT_GE(slot.index(), 0);
+  // A program bound to CPUs 40-55 of a larger machine, 16 members: 4 leaves.
+  bshim::plan_arrival_tree(slot.index(), 16, kFirstRound, bshim::UsableCpus{16, 40, 55});
+  ASSERT_EQ(slot.leaves(), 4u);
+  for (uint32_t cpu = 40; cpu <= 55; ++cpu) {
+    EXPECT_EQ(bshim::first_leaf_of_cpu(slot.index(), cpu), (cpu - 40) / 4) << "CPU " << cpu;
+  }
+  // A CPU outside that range (the thread moved since) still lands on a leaf.
+  EXPECT_LT(bshim::first_leaf_of_cpu(slot.index(), 3), 4u);
+  EXPECT_LT(bshim::first_leaf_of_cpu(slot.index(), 63), 4u);
 }
 
 TEST(ArrivalTreeShape, NoTreeWhenSwitchedOffOrForABarrierOfOne) {
@@ -119,11 +137,11 @@ TEST(ArrivalTreeShape, NoTreeWhenSwitchedOffOrForABarrierOfOne) {
   ASSERT_GE(slot.index(), 0);
   {
     TreeMode never(ArrivalTreeMode::kNever);
-    bshim::plan_arrival_tree(slot.index(), 64, kFirstRound, 64);
+    bshim::plan_arrival_tree(slot.index(), 64, kFirstRound, cpus(64));
     EXPECT_EQ(slot.leaves(), 0u) << "switched off, 64 members on 64 CPUs";
   }
   TreeMode always(ArrivalTreeMode::kAlways);
-  bshim::plan_arrival_tree(slot.index(), 1, kFirstRound, 64);
+  bshim::plan_arrival_tree(slot.index(), 1, kFirstRound, cpus(64));
   EXPECT_EQ(slot.leaves(), 0u) << "always, but 1 member";
 }
 
@@ -135,7 +153,7 @@ TEST(ArrivalTreeCounting, OnlyTheLastOfCountArrivalsCompletesTheRoundAndTheRootT
   ASSERT_GE(slot.index(), 0);
   for (const uint32_t count : {2u, 3u, 9u, 17u, 64u}) {
     bshim::wake_slot(slot.index()).arrivals.store(bshim::state_for_round(kFirstRound));
-    bshim::plan_arrival_tree(slot.index(), count, kFirstRound, 2);
+    bshim::plan_arrival_tree(slot.index(), count, kFirstRound, cpus(2));
     for (uint32_t i = 1; i <= count; ++i) {
       // No TrackedWait: only an arrival that finds the round full uses it.
       const bshim::TreeArrival arrival = bshim::arrive_on_tree(slot.index(), count, nullptr);
@@ -159,7 +177,7 @@ TEST(ArrivalTreeCounting, AnArrivalStartsAtItsCpusLeafAndTakesTheNextWhenThatIsF
   ASSERT_GE(slot.index(), 0);
   const uint32_t count = 12;  // 3 leaves of 4
   bshim::wake_slot(slot.index()).arrivals.store(bshim::state_for_round(kFirstRound));
-  bshim::plan_arrival_tree(slot.index(), count, kFirstRound, 2);
+  bshim::plan_arrival_tree(slot.index(), count, kFirstRound, cpus(2));
   ASSERT_EQ(slot.leaves(), 3u);
   PinnedTo cpu0(0);
   ASSERT_TRUE(cpu0.pinned());
@@ -180,7 +198,7 @@ TEST(ArrivalTreeCounting, LeavesFullFromTheRoundBeforeAreEmptyForTheNext) {
   const uint32_t count = 5;
   bshim::WakeSlot& root = bshim::wake_slot(slot.index());
   root.arrivals.store(bshim::state_for_round(kFirstRound));
-  bshim::plan_arrival_tree(slot.index(), count, kFirstRound, 2);
+  bshim::plan_arrival_tree(slot.index(), count, kFirstRound, cpus(2));
   for (uint32_t i = 0; i < count; ++i) bshim::arrive_on_tree(slot.index(), count, nullptr);
   // The completer's reset (wait_on_wake_slot.h): the leaves keep their words.
   root.arrivals.store(bshim::state_for_round(kFirstRound + 1));
@@ -203,7 +221,7 @@ TEST(ArrivalTreeCounting, ALeafFilledButNotCarriedWhenItsThreadLeftIsCarriedByTh
   bshim::WakeSlot& root = bshim::wake_slot(slot.index());
   root.arrivals.store(bshim::state_for_round(kFirstRound));
   root.open_round.store(kFirstRound);
-  bshim::plan_arrival_tree(slot.index(), count, kFirstRound, 2);
+  bshim::plan_arrival_tree(slot.index(), count, kFirstRound, cpus(2));
   PinnedTo cpu0(0);
   ASSERT_TRUE(cpu0.pinned());
   // Three arrivals: leaf 0 full and carried, one in leaf 1.
@@ -229,7 +247,7 @@ TEST(ArrivalTreeCounting, TheFinishCarriesNothingForAFillThatDidNotHappen) {
   const uint32_t count = 4;
   bshim::WakeSlot& root = bshim::wake_slot(slot.index());
   root.arrivals.store(bshim::state_for_round(kFirstRound));
-  bshim::plan_arrival_tree(slot.index(), count, kFirstRound, 2);
+  bshim::plan_arrival_tree(slot.index(), count, kFirstRound, cpus(2));
   // Taken away after its note, before its CAS: leaf 1 holds nothing.
   bshim::note_filling_for_test(slot.index(), 1, kFirstRound);
   bshim::finish_interrupted_tree_arrival();
