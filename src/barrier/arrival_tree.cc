@@ -164,9 +164,9 @@ TreeArrival arrive_on_tree(int slot_index, uint32_t count, TrackedWait* tracked)
   const uint32_t start = first_leaf(current_cpu(), owner.cpu_lowest.load(std::memory_order_relaxed),
                                     owner.cpu_scale.load(std::memory_order_relaxed), shape.leaves);
   for (;;) {
-    // Step 1. acquire: a leaf that names a later round was written by an
-    // arrival that had read this root's reset; reading the root again after
-    // acquiring that leaf (below) therefore sees the reset too.
+    // Step 1. acquire: the reset of a round that completed without us (we
+    // are an arrival beyond `count`) comes before that round's release,
+    // which this thread takes part in.
     const uint64_t root = slot.arrivals.load(std::memory_order_acquire);
     const uint32_t round = round_of(root);
     const bool root_full = arrivals_of(root) == all;
@@ -177,7 +177,10 @@ TreeArrival arrive_on_tree(int slot_index, uint32_t count, TrackedWait* tracked)
           start + probe < shape.leaves ? start + probe : start + probe - shape.leaves;
       const uint32_t capacity = shape.capacity(index);
       std::atomic<uint64_t>& leaf = tree.leaves[index].word;
-      // acquire: see step 1.
+      // acquire: a leaf that names a later round was written by an arrival
+      // that had read the root's reset to that round (it happened before
+      // that arrival's CAS, a release); reading the root again after
+      // acquiring this leaf therefore sees the reset too.
       uint64_t word = leaf.load(std::memory_order_acquire);
       for (;;) {
         const uint32_t named = leaf_round(word);
