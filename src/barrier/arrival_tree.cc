@@ -208,7 +208,7 @@ TreeArrival arrive_on_tree(int slot_index, uint32_t count, TrackedWait* tracked)
           }
           // Counted; someone else fills this leaf and carries it. Our place
           // in the round is not known (0; only the completer's is).
-          return {round, 0};
+          return {round, 0, PTHREAD_CANCEL_DEFERRED};
         }
         // This CAS would fill the leaf. Until its carry returns, a jump out
         // of a signal handler that interrupts us must carry it for us, or
@@ -228,7 +228,8 @@ TreeArrival arrive_on_tree(int slot_index, uint32_t count, TrackedWait* tracked)
         std::atomic_signal_fence(std::memory_order_seq_cst);
         t_filling = outer;
         if (!filled) continue;
-        return {round, completed ? count : 0};
+        if (!completed) return {round, 0, PTHREAD_CANCEL_DEFERRED};
+        return {round, count, no_cancellation_between_fill_and_carry.hand_over()};
       }
     }
     if (round_is_over && !root_full) continue;  // read the root again

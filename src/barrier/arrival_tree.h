@@ -61,6 +61,8 @@
 // flat barrier: nothing changes after the arrival.
 #pragma once
 
+#include <pthread.h>
+
 #include <atomic>
 #include <cstdint>
 
@@ -126,9 +128,15 @@ uint32_t first_leaf_of_cpu(int slot_index, uint32_t cpu);
 // What an arrival on a tree learnt: its round, and its place in it: count
 // if it completed the round, else 0 (not known: no counter sees every
 // arrival; the profile reports it so).
+// A completing arrival also keeps asynchronous cancellation deferred until
+// its caller has completed the round (a request made during the fill and
+// carry would otherwise act between the completing carry and the round's
+// release, and the round would never be released): `cancel_type` is the
+// type to put back then (PTHREAD_CANCEL_DEFERRED: nothing to do).
 struct TreeArrival {
   uint32_t round;
   uint32_t place;
+  int cancel_type;
 };
 
 // Counts this thread's arrival in slot `slot_index`'s tree, as steps 1-3

@@ -292,6 +292,42 @@ TEST(ArrivalTreeCounting, AJumpThatKeepsTheFillersFrameLeavesItsLeafToTheFiller)
   EXPECT_FALSE(bshim::this_thread_is_filling_a_leaf());
 }
 
+// The thread's cancellation type now, left as it was.
+int cancel_type_now() {
+  int type = 0;
+  pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, &type);
+  pthread_setcanceltype(type, nullptr);
+  return type;
+}
+
+// An asynchronously cancellable thread whose carry completes the round
+// returns from the arrival with cancellation still deferred, and the type
+// to put back once it has released the round: a request made meanwhile acts
+// only after the release (else every other member would wait for ever). A
+// non-completing arrival puts the type back itself.
+TEST(ArrivalTreeCounting, TheCompleterKeepsAsynchronousCancellationDeferredUntilItsRelease) {
+  TreeMode always(ArrivalTreeMode::kAlways);
+  OwnSlot slot;
+  ASSERT_GE(slot.index(), 0);
+  const uint32_t count = 2;  // 2 leaves of 1
+  bshim::WakeSlot& root = bshim::wake_slot(slot.index());
+  root.arrivals.store(bshim::state_for_round(kFirstRound));
+  bshim::plan_arrival_tree(slot.index(), count, kFirstRound, cpus(2));
+  int before = 0;
+  ASSERT_EQ(pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &before), 0);
+  const bshim::TreeArrival first = bshim::arrive_on_tree(slot.index(), count, nullptr);
+  const int type_after_first = cancel_type_now();
+  const bshim::TreeArrival last = bshim::arrive_on_tree(slot.index(), count, nullptr);
+  const int type_after_last = cancel_type_now();
+  pthread_setcanceltype(before, nullptr);
+  EXPECT_EQ(first.place, 0u);
+  EXPECT_EQ(type_after_first, PTHREAD_CANCEL_ASYNCHRONOUS) << "put back by the arrival";
+  EXPECT_EQ(first.cancel_type, PTHREAD_CANCEL_DEFERRED) << "nothing left to put back";
+  EXPECT_EQ(last.place, count);
+  EXPECT_EQ(type_after_last, PTHREAD_CANCEL_DEFERRED) << "still deferred for the completion";
+  EXPECT_EQ(last.cancel_type, PTHREAD_CANCEL_ASYNCHRONOUS) << "the caller puts it back";
+}
+
 // Many rounds of tree barriers: barrier_rounds_test.cc (its tree cases).
 
 TEST(TreeBarrier, MoreThreadsThanCountFormFullRoundsOneAfterAnother) {
