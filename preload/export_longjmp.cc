@@ -64,11 +64,18 @@ namespace {
 
 void give_up_discarded_holds(const struct __jmp_buf_tag* env) {
   // An arrival caught between filling an arrival tree's leaf and carrying
-  // it: carried now, whatever the jump discards (a few loads otherwise).
-  bshim::finish_interrupted_tree_arrival();
-  if (!g_stack_pointer_readable) return;
+  // it: carried now if the jump discards its wait (a load otherwise).
+  const bool filling = bshim::this_thread_is_filling_a_leaf();
+  if (!g_stack_pointer_readable) {
+    // Which frames the jump discards is not known: the leaf is carried
+    // whatever (a round that completes without its serial thread, rather
+    // than one that never completes).
+    if (filling) bshim::finish_interrupted_tree_arrival(bshim::DiscardedFrames{UINTPTR_MAX, 0, 0});
+    return;
+  }
   // The common jump: nothing held, nothing to give up, no system call.
-  if (!bshim::UnmapLock::this_thread_may_hold_anything()) return;
+  const bool may_hold = bshim::UnmapLock::this_thread_may_hold_anything();
+  if (!filling && !may_hold) return;
   // A handler on a signal stack: addresses there do not compare with the
   // thread's stack, so the core is told where that stack lies.
   // sigaltstack(2) is async-signal-safe.
@@ -80,9 +87,12 @@ void give_up_discarded_holds(const struct __jmp_buf_tag* env) {
     altstack_end = altstack_begin + current.ss_size;
   }
   const uintptr_t target = demangled_stack_pointer(env);
+  const bshim::DiscardedFrames discarded{target, altstack_begin, altstack_end};
+  if (filling) bshim::finish_interrupted_tree_arrival(discarded);
+  if (!may_hold) return;
   bshim::process_unmap_lock().abandon_holds_below(target, altstack_begin, altstack_end);
   // The waits the jump leaves no longer block anyone's init or destroy.
-  bshim::abandon_waits_below(bshim::DiscardedFrames{target, altstack_begin, altstack_end});
+  bshim::abandon_waits_below(discarded);
 }
 
 }  // namespace

@@ -17,8 +17,9 @@
 extern "C" __attribute__((visibility("default"), noreturn)) void pthread_exit(void* value) {
   // Every frame of every stack of this thread is discarded: a jump "above
   // everything", on no signal stack.
-  bshim::finish_interrupted_tree_arrival();
+  const bshim::DiscardedFrames everything{UINTPTR_MAX, 0, 0};
+  bshim::finish_interrupted_tree_arrival(everything);
   bshim::process_unmap_lock().abandon_holds_below(UINTPTR_MAX);
-  bshim::abandon_waits_below(bshim::DiscardedFrames{UINTPTR_MAX, 0, 0});
+  bshim::abandon_waits_below(everything);
   bshim_preload::call_real_pthread_exit(value);
 }

@@ -145,11 +145,15 @@ bool carry_leaf(WakeSlot& slot, uint32_t leaf, uint32_t round, uint32_t leaves) 
 // The leaf this thread is filling, from just before its filling CAS until its
 // carry returned: what a jump out of a signal handler that interrupts it in
 // between must finish (finish_interrupted_tree_arrival). slot + 1; 0: none.
+// `frame`: an address in the filler's frame, so that a jump that does not
+// discard it (one inside the handler, or back into an outer handler) leaves
+// the filler to carry its leaf itself when it resumes.
 // initial-exec: a plain %fs-relative access, usable in a signal handler.
 struct FillingLeaf {
   int32_t slot_plus_1;
   uint32_t leaf;
   uint32_t round;
+  uintptr_t frame;
 };
 __thread FillingLeaf t_filling __attribute__((tls_model("initial-exec")));
 
@@ -204,7 +208,7 @@ TreeArrival arrive_on_tree(int slot_index, uint32_t count, TrackedWait* tracked)
           }
           // Counted; someone else fills this leaf and carries it. Our place
           // in the round is not known (0; only the completer's is).
-          return {round, 0};
+          return {round, 0, PTHREAD_CANCEL_DEFERRED};
         }
         // This CAS would fill the leaf. Until its carry returns, a jump out
         // of a signal handler that interrupts us must carry it for us, or
@@ -213,7 +217,8 @@ TreeArrival arrive_on_tree(int slot_index, uint32_t count, TrackedWait* tracked)
         // Nor may an asynchronous cancellation end us in between.
         AsyncCancellationDeferred no_cancellation_between_fill_and_carry;
         const FillingLeaf outer = t_filling;
-        t_filling = {slot_index + 1, index, round};
+        t_filling = {slot_index + 1, index, round,
+                     reinterpret_cast<uintptr_t>(__builtin_frame_address(0))};
         std::atomic_signal_fence(std::memory_order_seq_cst);
         // acq_rel: release as above; acquire takes the writes of every
         // arrival before us here (release sequence), which the carry hands on.
@@ -223,7 +228,8 @@ TreeArrival arrive_on_tree(int slot_index, uint32_t count, TrackedWait* tracked)
         std::atomic_signal_fence(std::memory_order_seq_cst);
         t_filling = outer;
         if (!filled) continue;
-        return {round, completed ? count : 0};
+        if (!completed) return {round, 0, PTHREAD_CANCEL_DEFERRED};
+        return {round, count, no_cancellation_between_fill_and_carry.hand_over()};
       }
     }
     if (round_is_over && !root_full) continue;  // read the root again
@@ -235,9 +241,13 @@ TreeArrival arrive_on_tree(int slot_index, uint32_t count, TrackedWait* tracked)
   }
 }
 
-void finish_interrupted_tree_arrival() {
+void finish_interrupted_tree_arrival(const DiscardedFrames& frames) {
   const FillingLeaf filling = t_filling;
   if (filling.slot_plus_1 == 0) return;
+  // A jump that keeps the filler's frame: it resumes, and carries its leaf
+  // itself (carrying it here would take the round's completion, and its
+  // PTHREAD_BARRIER_SERIAL_THREAD, from the filler).
+  if (!frames.discards(filling.frame)) return;
   t_filling = {};
   std::atomic_signal_fence(std::memory_order_seq_cst);
   const int slot_index = filling.slot_plus_1 - 1;
@@ -258,6 +268,8 @@ void finish_interrupted_tree_arrival() {
   }
 }
 
+bool this_thread_is_filling_a_leaf() { return t_filling.slot_plus_1 != 0; }
+
 uint32_t first_leaf_of_cpu(int slot_index, uint32_t cpu) {
   const WakeSlotOwner& owner = wake_slot_owner(slot_index);
   return first_leaf(cpu, owner.cpu_lowest.load(std::memory_order_relaxed),
@@ -265,8 +277,8 @@ uint32_t first_leaf_of_cpu(int slot_index, uint32_t cpu) {
                     Shape::clamp(owner.leaves.load(std::memory_order_relaxed)));
 }
 
-void note_filling_for_test(int slot_index, uint32_t leaf, uint32_t round) {
-  t_filling = {slot_index + 1, leaf, round};
+void note_filling_for_test(int slot_index, uint32_t leaf, uint32_t round, uintptr_t frame) {
+  t_filling = {slot_index + 1, leaf, round, frame};
 }
 
 uint32_t tree_arrivals_in_round(int slot_index, uint32_t round) {

@@ -61,11 +61,14 @@
 // flat barrier: nothing changes after the arrival.
 #pragma once
 
+#include <pthread.h>
+
 #include <atomic>
 #include <cstdint>
 
 #include "barrier/wait_policy.h"
 #include "barrier/wake_slots.h"
+#include "threads/discarded_frames.h"
 #include "threads/thread_records.h"
 
 namespace bshim {
@@ -125,9 +128,15 @@ uint32_t first_leaf_of_cpu(int slot_index, uint32_t cpu);
 // What an arrival on a tree learnt: its round, and its place in it: count
 // if it completed the round, else 0 (not known: no counter sees every
 // arrival; the profile reports it so).
+// A completing arrival also keeps asynchronous cancellation deferred until
+// its caller has completed the round (a request made during the fill and
+// carry would otherwise act between the completing carry and the round's
+// release, and the round would never be released): `cancel_type` is the
+// type to put back then (PTHREAD_CANCEL_DEFERRED: nothing to do).
 struct TreeArrival {
   uint32_t round;
   uint32_t place;
+  int cancel_type;
 };
 
 // Counts this thread's arrival in slot `slot_index`'s tree, as steps 1-3
@@ -137,17 +146,23 @@ struct TreeArrival {
 TreeArrival arrive_on_tree(int slot_index, uint32_t count, TrackedWait* tracked);
 
 // For the preload layer's longjmp and pthread_exit wrappers, before the
-// thread leaves frames it will never return to: if a signal interrupted this
-// thread between the CAS that filled a leaf and that leaf's carry, carries
-// it (and completes the round if that was the last leaf), so that the round
-// still completes with the arrivals it has. Async-signal-safe; a few loads
-// when there is nothing to finish.
-void finish_interrupted_tree_arrival();
+// thread leaves the frames `frames` discards: if a signal interrupted this
+// thread between the CAS that filled a leaf and that leaf's carry, and the
+// jump discards that wait's frame, carries the leaf (and completes the round
+// if that was the last leaf), so that the round still completes with the
+// arrivals it has. A jump that keeps the frame (one inside the handler)
+// changes nothing: the wait resumes and carries the leaf itself.
+// Async-signal-safe; a few loads when there is nothing to finish.
+void finish_interrupted_tree_arrival(const DiscardedFrames& frames);
+// Whether this thread has a fill that finish_interrupted_tree_arrival might
+// have to finish (one load): the wrappers skip working out the discarded
+// frames when it has none and holds nothing.
+bool this_thread_is_filling_a_leaf();
 
 // For unit tests: what the filler of leaf `leaf` of slot `slot_index` in
-// round `round` notes just before its filling CAS (the CAS itself is the
-// test's to play).
-void note_filling_for_test(int slot_index, uint32_t leaf, uint32_t round);
+// round `round`, whose frame holds address `frame`, notes just before its
+// filling CAS (the CAS itself is the test's to play).
+void note_filling_for_test(int slot_index, uint32_t leaf, uint32_t round, uintptr_t frame);
 
 // Arrivals counted in round `round` of slot `slot_index`'s tree, from its
 // leaves (exact, including leaves full but not yet carried to the root).

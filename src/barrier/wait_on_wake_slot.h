@@ -24,6 +24,8 @@
 // per wait); the waiting itself is out of line (wait_on_wake_slot.cc).
 #pragma once
 
+#include <pthread.h>
+
 #include "barrier/arrival_tree.h"
 #include "barrier/barrier_object_access.h"
 #include "barrier/wait_paths.h"
@@ -110,6 +112,7 @@ __attribute__((always_inline)) inline int wait_on_wake_slot(const BarrierConstan
                                                            WakeSlot& slot, WaitRecord* record) {
   uint32_t round;
   uint32_t place;
+  int cancel_type_after_completion = PTHREAD_CANCEL_DEFERRED;
   const int index = wake_slot_index(constants.flags);
   // relaxed: the shape is constant while the barrier lives, published with
   // it (arrival_tree.h); the owner's line is read-only and already cached.
@@ -122,6 +125,7 @@ __attribute__((always_inline)) inline int wait_on_wake_slot(const BarrierConstan
     const TreeArrival arrival = arrive_on_tree(index, constants.count, record->tracked);
     round = arrival.round;
     place = arrival.place;
+    cancel_type_after_completion = arrival.cancel_type;
   }
   record->tracked->arrived_in(round);
   record->round = round;
@@ -144,6 +148,10 @@ __attribute__((always_inline)) inline int wait_on_wake_slot(const BarrierConstan
   }
   // Last arriver.
   wake_slot_detail::complete_round(slot, round);
+  // A tree's completer had asynchronous cancellation deferred until here.
+  if (__builtin_expect(cancel_type_after_completion != PTHREAD_CANCEL_DEFERRED, 0)) {
+    pthread_setcanceltype(cancel_type_after_completion, nullptr);
+  }
   record->outcome = WaitOutcome::kCompletedRound;
   return PTHREAD_BARRIER_SERIAL_THREAD;
 }

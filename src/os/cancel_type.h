@@ -74,6 +74,13 @@ class AsyncCancellationDeferred {
   ~AsyncCancellationDeferred() {
     if (previous_ != PTHREAD_CANCEL_DEFERRED) pthread_setcanceltype(previous_, nullptr);
   }
+  // Keeps cancellation deferred past this object's end: returns the type to
+  // put back later (PTHREAD_CANCEL_DEFERRED: nothing to put back).
+  int hand_over() {
+    const int previous = previous_;
+    previous_ = PTHREAD_CANCEL_DEFERRED;
+    return previous;
+  }
   AsyncCancellationDeferred(const AsyncCancellationDeferred&) = delete;
   AsyncCancellationDeferred& operator=(const AsyncCancellationDeferred&) = delete;
 

@@ -209,6 +209,13 @@ TEST(ArrivalTreeCounting, LeavesFullFromTheRoundBeforeAreEmptyForTheNext) {
   }
 }
 
+// Where the filler's frame lies, and jumps that discard it (to a point above
+// it: stacks grow down) or keep it (to a point below it, inside the handler
+// that interrupted it).
+constexpr uintptr_t kFillersFrame = 0x7000'0000;
+constexpr bshim::DiscardedFrames kJumpAboveTheFiller{kFillersFrame + 0x100, 0, 0};
+constexpr bshim::DiscardedFrames kJumpInsideTheHandler{kFillersFrame - 0x100, 0, 0};
+
 // A thread that a signal handler's longjmp (or pthread_exit) takes out of its
 // wait between the CAS that filled its leaf and that leaf's carry: the
 // preload layer's wrapper calls finish_interrupted_tree_arrival, which
@@ -229,14 +236,14 @@ TEST(ArrivalTreeCounting, ALeafFilledButNotCarriedWhenItsThreadLeftIsCarriedByTh
   ASSERT_EQ(bshim::arrivals_of(root.arrivals.load()), 1u);
   ASSERT_EQ(slot.leaf_arrivals(1, kFirstRound), 1u);
   // The fourth fills leaf 1, and is taken away before its carry.
-  bshim::note_filling_for_test(slot.index(), 1, kFirstRound);
+  bshim::note_filling_for_test(slot.index(), 1, kFirstRound, kFillersFrame);
   bshim::arrival_tree(slot.index()).leaves[1].word.store(bshim::leaf_word(kFirstRound, 2));
-  bshim::finish_interrupted_tree_arrival();
+  bshim::finish_interrupted_tree_arrival(kJumpAboveTheFiller);
   EXPECT_EQ(root.open_round.load(), kFirstRound + 1) << "the round was completed";
   EXPECT_EQ(root.arrivals.load(), bshim::state_for_round(kFirstRound + 1))
       << "and the root reset for the next";
   // Nothing is left to finish: a second call changes nothing.
-  bshim::finish_interrupted_tree_arrival();
+  bshim::finish_interrupted_tree_arrival(kJumpAboveTheFiller);
   EXPECT_EQ(root.open_round.load(), kFirstRound + 1);
 }
 
@@ -249,9 +256,76 @@ TEST(ArrivalTreeCounting, TheFinishCarriesNothingForAFillThatDidNotHappen) {
   root.arrivals.store(bshim::state_for_round(kFirstRound));
   bshim::plan_arrival_tree(slot.index(), count, kFirstRound, cpus(2));
   // Taken away after its note, before its CAS: leaf 1 holds nothing.
-  bshim::note_filling_for_test(slot.index(), 1, kFirstRound);
-  bshim::finish_interrupted_tree_arrival();
+  bshim::note_filling_for_test(slot.index(), 1, kFirstRound, kFillersFrame);
+  bshim::finish_interrupted_tree_arrival(kJumpAboveTheFiller);
   EXPECT_EQ(root.arrivals.load(), bshim::state_for_round(kFirstRound));
+}
+
+// A handler that jumps to a point inside itself (or a nested handler that
+// jumps back into the one it interrupted) does not leave the wait: the
+// filler resumes and carries its leaf itself, and completes the round and
+// returns PTHREAD_BARRIER_SERIAL_THREAD if that was the last leaf. The
+// finish leaves the fill alone, and still finishes it if a later jump does
+// leave the wait.
+TEST(ArrivalTreeCounting, AJumpThatKeepsTheFillersFrameLeavesItsLeafToTheFiller) {
+  TreeMode always(ArrivalTreeMode::kAlways);
+  OwnSlot slot;
+  ASSERT_GE(slot.index(), 0);
+  const uint32_t count = 2;  // 2 leaves of 1
+  bshim::WakeSlot& root = bshim::wake_slot(slot.index());
+  root.arrivals.store(bshim::state_for_round(kFirstRound));
+  root.open_round.store(kFirstRound);
+  bshim::plan_arrival_tree(slot.index(), count, kFirstRound, cpus(2));
+  PinnedTo cpu0(0);
+  ASSERT_TRUE(cpu0.pinned());
+  bshim::arrive_on_tree(slot.index(), count, nullptr);  // leaf 0, carried
+  // The second fills leaf 1; a handler interrupts it before its carry.
+  bshim::note_filling_for_test(slot.index(), 1, kFirstRound, kFillersFrame);
+  bshim::arrival_tree(slot.index()).leaves[1].word.store(bshim::leaf_word(kFirstRound, 1));
+  bshim::finish_interrupted_tree_arrival(kJumpInsideTheHandler);
+  EXPECT_EQ(bshim::arrivals_of(root.arrivals.load()), 1u) << "leaf 1 is not carried for it";
+  EXPECT_EQ(root.open_round.load(), kFirstRound) << "nor its round completed";
+  EXPECT_TRUE(bshim::this_thread_is_filling_a_leaf()) << "the fill is still noted";
+  // A second jump, out of the wait this time, finishes it.
+  bshim::finish_interrupted_tree_arrival(kJumpAboveTheFiller);
+  EXPECT_EQ(root.open_round.load(), kFirstRound + 1);
+  EXPECT_FALSE(bshim::this_thread_is_filling_a_leaf());
+}
+
+// The thread's cancellation type now, left as it was.
+int cancel_type_now() {
+  int type = 0;
+  pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, &type);
+  pthread_setcanceltype(type, nullptr);
+  return type;
+}
+
+// An asynchronously cancellable thread whose carry completes the round
+// returns from the arrival with cancellation still deferred, and the type
+// to put back once it has released the round: a request made meanwhile acts
+// only after the release (else every other member would wait for ever). A
+// non-completing arrival puts the type back itself.
+TEST(ArrivalTreeCounting, TheCompleterKeepsAsynchronousCancellationDeferredUntilItsRelease) {
+  TreeMode always(ArrivalTreeMode::kAlways);
+  OwnSlot slot;
+  ASSERT_GE(slot.index(), 0);
+  const uint32_t count = 2;  // 2 leaves of 1
+  bshim::WakeSlot& root = bshim::wake_slot(slot.index());
+  root.arrivals.store(bshim::state_for_round(kFirstRound));
+  bshim::plan_arrival_tree(slot.index(), count, kFirstRound, cpus(2));
+  int before = 0;
+  ASSERT_EQ(pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &before), 0);
+  const bshim::TreeArrival first = bshim::arrive_on_tree(slot.index(), count, nullptr);
+  const int type_after_first = cancel_type_now();
+  const bshim::TreeArrival last = bshim::arrive_on_tree(slot.index(), count, nullptr);
+  const int type_after_last = cancel_type_now();
+  pthread_setcanceltype(before, nullptr);
+  EXPECT_EQ(first.place, 0u);
+  EXPECT_EQ(type_after_first, PTHREAD_CANCEL_ASYNCHRONOUS) << "put back by the arrival";
+  EXPECT_EQ(first.cancel_type, PTHREAD_CANCEL_DEFERRED) << "nothing left to put back";
+  EXPECT_EQ(last.place, count);
+  EXPECT_EQ(type_after_last, PTHREAD_CANCEL_DEFERRED) << "still deferred for the completion";
+  EXPECT_EQ(last.cancel_type, PTHREAD_CANCEL_ASYNCHRONOUS) << "the caller puts it back";
 }
 
 // Many rounds of tree barriers: barrier_rounds_test.cc (its tree cases).
