@@ -69,7 +69,7 @@ void plan_arrival_tree(int slot_index, uint32_t count, uint32_t first_round,
       if (count < kTreeMinCount || cpus.count < kTreeMinCpus) break;
       [[fallthrough]];
     case ArrivalTreeMode::kAlways: {
-      if (count < 2) break;
+      if (count < 2 || count > kMaxTreeCount) break;
       const uint64_t wanted = (static_cast<uint64_t>(count) + kLeafFanIn - 1) / kLeafFanIn;
       leaves = wanted < 2 ? 2 : wanted > kMaxLeaves ? kMaxLeaves : static_cast<uint32_t>(wanted);
       break;
@@ -165,6 +165,7 @@ TreeArrival arrive_on_tree(int slot_index, uint32_t count, TrackedWait* tracked)
   ArrivalTree& tree = g_trees[slot_index];
   const Shape shape(owner);
   const uint32_t all = all_leaves(shape.leaves);
+  const uint32_t tag = this_thread_filler_tag();
   const uint32_t start = first_leaf(current_cpu(), owner.cpu_lowest.load(std::memory_order_relaxed),
                                     owner.cpu_scale.load(std::memory_order_relaxed), shape.leaves);
   for (;;) {
@@ -222,8 +223,9 @@ TreeArrival arrive_on_tree(int slot_index, uint32_t count, TrackedWait* tracked)
         std::atomic_signal_fence(std::memory_order_seq_cst);
         // acq_rel: release as above; acquire takes the writes of every
         // arrival before us here (release sequence), which the carry hands on.
-        const bool filled = leaf.compare_exchange_weak(
-            word, leaf_word(round, capacity), std::memory_order_acq_rel, std::memory_order_acquire);
+        const bool filled = leaf.compare_exchange_weak(word, leaf_word(round, capacity, tag),
+                                                       std::memory_order_acq_rel,
+                                                       std::memory_order_acquire);
         const bool completed = filled && carry_leaf(slot, index, round, shape.leaves);
         std::atomic_signal_fence(std::memory_order_seq_cst);
         t_filling = outer;
@@ -256,16 +258,23 @@ void finish_interrupted_tree_arrival(const DiscardedFrames& frames) {
   const Shape shape(wake_slot_owner(slot_index));
   if (filling.leaf >= shape.leaves) return;
   // acquire: the leaf's arrivals' writes, handed on by the carry. A leaf not
-  // full in that round was not filled (the CAS had not run, or failed): the
-  // thread's arrival was not counted, and there is nothing to carry. If it
-  // is full, whoever filled it, carrying it again is harmless.
+  // full in that round, or filled by another thread, was not filled by this
+  // one (its CAS had not run, or failed): its arrival was not counted, and
+  // the other filler carries the leaf.
   const uint64_t word = g_trees[slot_index].leaves[filling.leaf].word.load(std::memory_order_acquire);
   if (leaf_round(word) != filling.round || leaf_arrivals(word) < shape.capacity(filling.leaf)) {
     return;
   }
+  const uint32_t tag = this_thread_filler_tag();
+  if (tag != 0 && leaf_filler(word) != tag) return;
   if (carry_leaf(slot, filling.leaf, filling.round, shape.leaves)) {
     wake_slot_detail::complete_round(slot, filling.round);
   }
+}
+
+uint32_t this_thread_filler_tag() {
+  const ThreadRecord* record = this_thread_record_if_any();
+  return record != nullptr ? static_cast<uint32_t>(record - thread_record_table()) + 1 : 0;
 }
 
 bool this_thread_is_filling_a_leaf() { return t_filling.slot_plus_1 != 0; }

@@ -43,12 +43,18 @@
 //      reset, or more threads than `count` use the barrier. Wait for the
 //      root's reset (wait_for_slot_reset) and start again at 1.
 // Carrying is idempotent (a leaf already in the set is not added again), so
-// anyone may carry a full leaf: a thread that a signal handler's longjmp or
-// pthread_exit takes out of its wait between its filling CAS and its carry
-// has it carried by the wrapper (finish_interrupted_tree_arrival), and its
-// round completes with the arrivals it has, as on a flat barrier, where an
-// arrival is one fetch_add; asynchronous cancellation is deferred over that
-// stretch. (Not covered: a thread that leaves that window
+// a full leaf may be carried twice: a thread that a signal handler's
+// longjmp or pthread_exit takes out of its wait between its filling CAS and
+// its carry has it carried by the wrapper (finish_interrupted_tree_arrival;
+// only if the jump discards the wait, and only a leaf this thread filled,
+// which the full leaf's word names), and its round completes with the
+// arrivals it has, as on a flat barrier, where an arrival is one fetch_add;
+// asynchronous cancellation is deferred over that stretch, and for the
+// completer until its release. (Not covered: a thread without a record
+// (more than 4096 at once) whose jump lands between its note and its CAS
+// while another thread fills the same leaf: its finish cannot tell the two
+// fills apart and carries the other's, whose wait then returns 0 instead of
+// PTHREAD_BARRIER_SERIAL_THREAD if that completed the round; a thread that leaves that window
 // by a cancellation acted on in a handler, or a jump that discards a
 // handler's filling nested inside another filling: the outer one stays
 // uncarried, and its round waits for ever, as a flat barrier's round whose
@@ -87,8 +93,12 @@ inline constexpr uint32_t kTreeMinCount = 8;
 inline constexpr unsigned kTreeMinCpus = 8;
 
 // A leaf, on its own cache line. Invariant: `word` is (round << 32 |
-// arrivals) with arrivals <= the leaf's capacity; the round only moves
-// forward, and only to the round the root names.
+// filler << 19 | arrivals) with arrivals <= the leaf's capacity; the round
+// only moves forward, and only to the round the root names. `filler` is 0
+// until the leaf is full in that round, then the filling thread's tag
+// (this_thread_filler_tag): the finish of a jump out of a fill carries only a
+// leaf its own thread filled (review10: carrying another thread's took that
+// thread's completion, and the round had no PTHREAD_BARRIER_SERIAL_THREAD).
 struct alignas(64) ArrivalLeaf {
   std::atomic<uint64_t> word;
 };
@@ -96,11 +106,29 @@ struct ArrivalTree {
   ArrivalLeaf leaves[kMaxLeaves];
 };
 
-inline constexpr uint64_t leaf_word(uint32_t round, uint32_t arrivals) {
-  return (static_cast<uint64_t>(round) << 32) | arrivals;
+inline constexpr int kLeafFillerShift = 19;
+inline constexpr uint32_t kLeafArrivalsMask = (1U << kLeafFillerShift) - 1;
+// The largest count that gets a tree: its leaves' capacities stay below
+// kLeafArrivalsMask (a barrier of more members counts flat).
+inline constexpr uint32_t kMaxTreeCount = kMaxLeaves * (kLeafArrivalsMask / 2);
+
+inline constexpr uint64_t leaf_word(uint32_t round, uint32_t arrivals, uint32_t filler = 0) {
+  return (static_cast<uint64_t>(round) << 32) | (static_cast<uint64_t>(filler) << kLeafFillerShift) |
+         arrivals;
 }
 inline constexpr uint32_t leaf_round(uint64_t word) { return static_cast<uint32_t>(word >> 32); }
-inline constexpr uint32_t leaf_arrivals(uint64_t word) { return static_cast<uint32_t>(word); }
+inline constexpr uint32_t leaf_arrivals(uint64_t word) {
+  return static_cast<uint32_t>(word) & kLeafArrivalsMask;
+}
+inline constexpr uint32_t leaf_filler(uint64_t word) {
+  return static_cast<uint32_t>(word) >> kLeafFillerShift;
+}
+// This thread's tag in the leaves it fills: 1 + the index of its record
+// (threads/thread_records.h), unique among live threads; 0 for a thread
+// without a record (more than 4096 at once), whose finish cannot tell its
+// own fill from another's and carries a full leaf whoever filled it.
+uint32_t this_thread_filler_tag();
+static_assert(kMaxThreadRecords < (1U << (32 - kLeafFillerShift)), "every record has a tag");
 
 // BARRIER_SHIM_ARRIVAL_TREE: unset, the automatic choice above; 1, a tree
 // for every private barrier of count 2 or more (tests and measurements);

@@ -91,7 +91,7 @@ TEST(ArrivalTreeShape, LeavesHoldAboutFourArrivalsEachAndTheirCapacitiesSumToThe
     uint32_t leaves;
   };
   for (const Case c : {Case{2, 2}, Case{3, 2}, Case{8, 2}, Case{9, 3}, Case{17, 5}, Case{64, 16},
-                       Case{1000, 16}, Case{0x7fffffff, 16}}) {
+                       Case{1000, 16}, Case{bshim::kMaxTreeCount, 16}}) {
     bshim::plan_arrival_tree(slot.index(), c.count, kFirstRound, cpus(2));
     ASSERT_EQ(slot.leaves(), c.leaves) << "count " << c.count;
     uint64_t sum = 0;
@@ -237,7 +237,9 @@ TEST(ArrivalTreeCounting, ALeafFilledButNotCarriedWhenItsThreadLeftIsCarriedByTh
   ASSERT_EQ(slot.leaf_arrivals(1, kFirstRound), 1u);
   // The fourth fills leaf 1, and is taken away before its carry.
   bshim::note_filling_for_test(slot.index(), 1, kFirstRound, kFillersFrame);
-  bshim::arrival_tree(slot.index()).leaves[1].word.store(bshim::leaf_word(kFirstRound, 2));
+  bshim::arrival_tree(slot.index())
+      .leaves[1]
+      .word.store(bshim::leaf_word(kFirstRound, 2, bshim::this_thread_filler_tag()));
   bshim::finish_interrupted_tree_arrival(kJumpAboveTheFiller);
   EXPECT_EQ(root.open_round.load(), kFirstRound + 1) << "the round was completed";
   EXPECT_EQ(root.arrivals.load(), bshim::state_for_round(kFirstRound + 1))
@@ -267,6 +269,34 @@ TEST(ArrivalTreeCounting, TheFinishCarriesNothingForAFillThatDidNotHappen) {
 // returns PTHREAD_BARRIER_SERIAL_THREAD if that was the last leaf. The
 // finish leaves the fill alone, and still finishes it if a later jump does
 // leave the wait.
+// This thread noted its fill, but another thread's CAS filled the leaf
+// first (and carries it); a jump out of this thread's wait before its own
+// CAS must not carry that leaf: the round's completion, and its
+// PTHREAD_BARRIER_SERIAL_THREAD, belong to the other filler (review10).
+TEST(ArrivalTreeCounting, TheFinishLeavesALeafAnotherThreadFilledToThatThread) {
+  TreeMode always(ArrivalTreeMode::kAlways);
+  OwnSlot slot;
+  ASSERT_GE(slot.index(), 0);
+  ASSERT_NE(bshim::this_thread_record(), nullptr);
+  const uint32_t own_tag = bshim::this_thread_filler_tag();
+  ASSERT_NE(own_tag, 0u);
+  const uint32_t count = 2;  // 2 leaves of 1
+  bshim::WakeSlot& root = bshim::wake_slot(slot.index());
+  root.arrivals.store(bshim::state_for_round(kFirstRound));
+  root.open_round.store(kFirstRound);
+  bshim::plan_arrival_tree(slot.index(), count, kFirstRound, cpus(2));
+  PinnedTo cpu0(0);
+  ASSERT_TRUE(cpu0.pinned());
+  bshim::arrive_on_tree(slot.index(), count, nullptr);  // leaf 0, carried
+  bshim::note_filling_for_test(slot.index(), 1, kFirstRound, kFillersFrame);
+  bshim::arrival_tree(slot.index())
+      .leaves[1]
+      .word.store(bshim::leaf_word(kFirstRound, 1, own_tag + 1));  // another thread's fill
+  bshim::finish_interrupted_tree_arrival(kJumpAboveTheFiller);
+  EXPECT_EQ(bshim::arrivals_of(root.arrivals.load()), 1u) << "leaf 1 is the other filler's";
+  EXPECT_EQ(root.open_round.load(), kFirstRound);
+}
+
 TEST(ArrivalTreeCounting, AJumpThatKeepsTheFillersFrameLeavesItsLeafToTheFiller) {
   TreeMode always(ArrivalTreeMode::kAlways);
   OwnSlot slot;
@@ -281,7 +311,9 @@ TEST(ArrivalTreeCounting, AJumpThatKeepsTheFillersFrameLeavesItsLeafToTheFiller)
   bshim::arrive_on_tree(slot.index(), count, nullptr);  // leaf 0, carried
   // The second fills leaf 1; a handler interrupts it before its carry.
   bshim::note_filling_for_test(slot.index(), 1, kFirstRound, kFillersFrame);
-  bshim::arrival_tree(slot.index()).leaves[1].word.store(bshim::leaf_word(kFirstRound, 1));
+  bshim::arrival_tree(slot.index())
+      .leaves[1]
+      .word.store(bshim::leaf_word(kFirstRound, 1, bshim::this_thread_filler_tag()));
   bshim::finish_interrupted_tree_arrival(kJumpInsideTheHandler);
   EXPECT_EQ(bshim::arrivals_of(root.arrivals.load()), 1u) << "leaf 1 is not carried for it";
   EXPECT_EQ(root.open_round.load(), kFirstRound) << "nor its round completed";
