@@ -216,30 +216,40 @@ constexpr uintptr_t kFillersFrame = 0x7000'0000;
 constexpr bshim::DiscardedFrames kJumpAboveTheFiller{kFillersFrame + 0x100, 0, 0};
 constexpr bshim::DiscardedFrames kJumpInsideTheHandler{kFillersFrame - 0x100, 0, 0};
 
+// A tree of `count` (2 leaves) in its first round, with `arrivals` of them
+// counted by this thread pinned to CPU 0 (so leaf 0 fills first); then this
+// thread plays a filler of leaf 1 interrupted between its note and its
+// carry, and the wrapper's finish.
+class FinishOfAFill : public ::testing::Test {
+ protected:
+  void start(uint32_t count, int arrivals) {
+    ASSERT_GE(slot.index(), 0);
+    root.arrivals.store(bshim::state_for_round(kFirstRound));
+    root.open_round.store(kFirstRound);
+    bshim::plan_arrival_tree(slot.index(), count, kFirstRound, cpus(2));
+    ASSERT_TRUE(cpu0.pinned());
+    for (int i = 0; i < arrivals; ++i) bshim::arrive_on_tree(slot.index(), count, nullptr);
+    ASSERT_EQ(bshim::arrivals_of(root.arrivals.load()), 1u) << "leaf 0 full and carried";
+    bshim::note_filling_for_test(slot.index(), 1, kFirstRound, kFillersFrame);
+  }
+  // Leaf 1 holds `arrivals`, full, filled by the thread of tag `filler`.
+  void fill_leaf_1(uint32_t arrivals, uint32_t filler) {
+    bshim::arrival_tree(slot.index()).leaves[1].word.store(
+        bshim::leaf_word(kFirstRound, arrivals, filler));
+  }
+  TreeMode always{ArrivalTreeMode::kAlways};
+  OwnSlot slot;
+  bshim::WakeSlot& root = bshim::wake_slot(slot.index() >= 0 ? slot.index() : 0);
+  PinnedTo cpu0{0};
+};
+
 // A thread that a signal handler's longjmp (or pthread_exit) takes out of its
 // wait between the CAS that filled its leaf and that leaf's carry: the
 // preload layer's wrapper calls finish_interrupted_tree_arrival, which
 // carries the leaf, and completes the round if it was the last one.
-TEST(ArrivalTreeCounting, ALeafFilledButNotCarriedWhenItsThreadLeftIsCarriedByTheFinish) {
-  TreeMode always(ArrivalTreeMode::kAlways);
-  OwnSlot slot;
-  ASSERT_GE(slot.index(), 0);
-  const uint32_t count = 4;  // 2 leaves of 2
-  bshim::WakeSlot& root = bshim::wake_slot(slot.index());
-  root.arrivals.store(bshim::state_for_round(kFirstRound));
-  root.open_round.store(kFirstRound);
-  bshim::plan_arrival_tree(slot.index(), count, kFirstRound, cpus(2));
-  PinnedTo cpu0(0);
-  ASSERT_TRUE(cpu0.pinned());
-  // Three arrivals: leaf 0 full and carried, one in leaf 1.
-  for (int i = 0; i < 3; ++i) bshim::arrive_on_tree(slot.index(), count, nullptr);
-  ASSERT_EQ(bshim::arrivals_of(root.arrivals.load()), 1u);
-  ASSERT_EQ(slot.leaf_arrivals(1, kFirstRound), 1u);
-  // The fourth fills leaf 1, and is taken away before its carry.
-  bshim::note_filling_for_test(slot.index(), 1, kFirstRound, kFillersFrame);
-  bshim::arrival_tree(slot.index())
-      .leaves[1]
-      .word.store(bshim::leaf_word(kFirstRound, 2, bshim::this_thread_filler_tag()));
+TEST_F(FinishOfAFill, ALeafFilledButNotCarriedWhenItsThreadLeftIsCarriedByTheFinish) {
+  start(4, 3);  // 2 leaves of 2: leaf 0 full, one arrival in leaf 1
+  fill_leaf_1(2, bshim::this_thread_filler_tag());
   bshim::finish_interrupted_tree_arrival(kJumpAboveTheFiller);
   EXPECT_EQ(root.open_round.load(), kFirstRound + 1) << "the round was completed";
   EXPECT_EQ(root.arrivals.load(), bshim::state_for_round(kFirstRound + 1))
@@ -249,18 +259,27 @@ TEST(ArrivalTreeCounting, ALeafFilledButNotCarriedWhenItsThreadLeftIsCarriedByTh
   EXPECT_EQ(root.open_round.load(), kFirstRound + 1);
 }
 
-TEST(ArrivalTreeCounting, TheFinishCarriesNothingForAFillThatDidNotHappen) {
-  TreeMode always(ArrivalTreeMode::kAlways);
-  OwnSlot slot;
-  ASSERT_GE(slot.index(), 0);
-  const uint32_t count = 4;
-  bshim::WakeSlot& root = bshim::wake_slot(slot.index());
-  root.arrivals.store(bshim::state_for_round(kFirstRound));
-  bshim::plan_arrival_tree(slot.index(), count, kFirstRound, cpus(2));
-  // Taken away after its note, before its CAS: leaf 1 holds nothing.
-  bshim::note_filling_for_test(slot.index(), 1, kFirstRound, kFillersFrame);
+TEST_F(FinishOfAFill, TheFinishCarriesNothingForAFillThatDidNotHappen) {
+  start(4, 3);
+  // Taken away after its note, before its CAS: leaf 1 holds one arrival.
   bshim::finish_interrupted_tree_arrival(kJumpAboveTheFiller);
-  EXPECT_EQ(root.arrivals.load(), bshim::state_for_round(kFirstRound));
+  EXPECT_EQ(bshim::arrivals_of(root.arrivals.load()), 1u);
+  EXPECT_EQ(root.open_round.load(), kFirstRound);
+}
+
+// This thread noted its fill, but another thread's CAS filled the leaf
+// first (and carries it); a jump out of this thread's wait before its own
+// CAS must not carry that leaf: the round's completion, and its
+// PTHREAD_BARRIER_SERIAL_THREAD, belong to the other filler (review10).
+TEST_F(FinishOfAFill, TheFinishLeavesALeafAnotherThreadFilledToThatThread) {
+  ASSERT_NE(bshim::this_thread_record(), nullptr);
+  const uint32_t own_tag = bshim::this_thread_filler_tag();
+  ASSERT_NE(own_tag, 0u);
+  start(2, 1);  // 2 leaves of 1: leaf 0 full
+  fill_leaf_1(1, own_tag + 1);
+  bshim::finish_interrupted_tree_arrival(kJumpAboveTheFiller);
+  EXPECT_EQ(bshim::arrivals_of(root.arrivals.load()), 1u) << "leaf 1 is the other filler's";
+  EXPECT_EQ(root.open_round.load(), kFirstRound);
 }
 
 // A handler that jumps to a point inside itself (or a nested handler that
@@ -269,51 +288,9 @@ TEST(ArrivalTreeCounting, TheFinishCarriesNothingForAFillThatDidNotHappen) {
 // returns PTHREAD_BARRIER_SERIAL_THREAD if that was the last leaf. The
 // finish leaves the fill alone, and still finishes it if a later jump does
 // leave the wait.
-// This thread noted its fill, but another thread's CAS filled the leaf
-// first (and carries it); a jump out of this thread's wait before its own
-// CAS must not carry that leaf: the round's completion, and its
-// PTHREAD_BARRIER_SERIAL_THREAD, belong to the other filler (review10).
-TEST(ArrivalTreeCounting, TheFinishLeavesALeafAnotherThreadFilledToThatThread) {
-  TreeMode always(ArrivalTreeMode::kAlways);
-  OwnSlot slot;
-  ASSERT_GE(slot.index(), 0);
-  ASSERT_NE(bshim::this_thread_record(), nullptr);
-  const uint32_t own_tag = bshim::this_thread_filler_tag();
-  ASSERT_NE(own_tag, 0u);
-  const uint32_t count = 2;  // 2 leaves of 1
-  bshim::WakeSlot& root = bshim::wake_slot(slot.index());
-  root.arrivals.store(bshim::state_for_round(kFirstRound));
-  root.open_round.store(kFirstRound);
-  bshim::plan_arrival_tree(slot.index(), count, kFirstRound, cpus(2));
-  PinnedTo cpu0(0);
-  ASSERT_TRUE(cpu0.pinned());
-  bshim::arrive_on_tree(slot.index(), count, nullptr);  // leaf 0, carried
-  bshim::note_filling_for_test(slot.index(), 1, kFirstRound, kFillersFrame);
-  bshim::arrival_tree(slot.index())
-      .leaves[1]
-      .word.store(bshim::leaf_word(kFirstRound, 1, own_tag + 1));  // another thread's fill
-  bshim::finish_interrupted_tree_arrival(kJumpAboveTheFiller);
-  EXPECT_EQ(bshim::arrivals_of(root.arrivals.load()), 1u) << "leaf 1 is the other filler's";
-  EXPECT_EQ(root.open_round.load(), kFirstRound);
-}
-
-TEST(ArrivalTreeCounting, AJumpThatKeepsTheFillersFrameLeavesItsLeafToTheFiller) {
-  TreeMode always(ArrivalTreeMode::kAlways);
-  OwnSlot slot;
-  ASSERT_GE(slot.index(), 0);
-  const uint32_t count = 2;  // 2 leaves of 1
-  bshim::WakeSlot& root = bshim::wake_slot(slot.index());
-  root.arrivals.store(bshim::state_for_round(kFirstRound));
-  root.open_round.store(kFirstRound);
-  bshim::plan_arrival_tree(slot.index(), count, kFirstRound, cpus(2));
-  PinnedTo cpu0(0);
-  ASSERT_TRUE(cpu0.pinned());
-  bshim::arrive_on_tree(slot.index(), count, nullptr);  // leaf 0, carried
-  // The second fills leaf 1; a handler interrupts it before its carry.
-  bshim::note_filling_for_test(slot.index(), 1, kFirstRound, kFillersFrame);
-  bshim::arrival_tree(slot.index())
-      .leaves[1]
-      .word.store(bshim::leaf_word(kFirstRound, 1, bshim::this_thread_filler_tag()));
+TEST_F(FinishOfAFill, AJumpThatKeepsTheFillersFrameLeavesItsLeafToTheFiller) {
+  start(2, 1);
+  fill_leaf_1(1, bshim::this_thread_filler_tag());
   bshim::finish_interrupted_tree_arrival(kJumpInsideTheHandler);
   EXPECT_EQ(bshim::arrivals_of(root.arrivals.load()), 1u) << "leaf 1 is not carried for it";
   EXPECT_EQ(root.open_round.load(), kFirstRound) << "nor its round completed";
