@@ -169,9 +169,10 @@ TreeArrival arrive_on_tree(int slot_index, uint32_t count, TrackedWait* tracked)
   const uint32_t start = first_leaf(current_cpu(), owner.cpu_lowest.load(std::memory_order_relaxed),
                                     owner.cpu_scale.load(std::memory_order_relaxed), shape.leaves);
   for (;;) {
-    // Step 1. acquire: the reset of a round that completed without us (we
-    // are an arrival beyond `count`) comes before that round's release,
-    // which this thread takes part in.
+    // Step 1. acquire is more than needed: a thread back from the previous
+    // round acquired its writes through the slot's open round, and an
+    // arrival discarded from a full round needs none of them (as in
+    // complete_round); the round number is all that is read here.
     const uint64_t root = slot.arrivals.load(std::memory_order_acquire);
     const uint32_t round = round_of(root);
     const bool root_full = arrivals_of(root) == all;

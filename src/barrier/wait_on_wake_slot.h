@@ -68,8 +68,9 @@ inline void advance_open_round(WakeSlot& slot, uint32_t next) {
 // word for the next round, releases the round, wakes the sleepers.
 inline void complete_round(WakeSlot& slot, uint32_t round) {
   // relaxed: the next round's arrivers come after seeing the advance below
-  // (release), or are discarded arrivals that poll the word itself
-  // (acquire).
+  // (release); an arrival discarded from this round, which polls the word
+  // itself, needs none of this round's writes (it takes part in the next
+  // round, whose arrivals hand it theirs), only the new round number.
   const uint32_t next = next_round(round);
   slot.arrivals.store(state_for_round(next), std::memory_order_relaxed);
   // The round is released here.
