@@ -139,6 +139,13 @@ ArrivalTreeMode arrival_tree_mode();
 // For unit tests: the mode without the environment.
 void set_arrival_tree_mode_for_test(ArrivalTreeMode mode);
 
+// Whether the barrier that owns slot `slot_index` arrives through a tree.
+// relaxed: the shape is constant while the barrier lives, published with it
+// (plan_arrival_tree); the owner's line is read-only and already cached.
+inline bool has_arrival_tree(int slot_index) {
+  return wake_slot_owner(slot_index).leaves.load(std::memory_order_relaxed) != 0;
+}
+
 // The leaves (of the wake slot at the same index).
 ArrivalTree& arrival_tree(int slot_index);
 

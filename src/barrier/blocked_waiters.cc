@@ -46,10 +46,9 @@ bool has_blocked_waiters(const pthread_barrier_t* barrier, const BarrierConstant
     // A tree barrier's root shows only its full leaves: its leaves say
     // whether anyone arrived (arrival_tree.h).
     const int index = wake_slot_index(constants.flags);
-    const bool tree = wake_slot_owner(index).leaves.load(std::memory_order_relaxed) != 0;
-    const bool arrivals =
-        round_of(slot_arrivals) == open_round &&
-        (tree ? tree_arrivals_in_round(index, open_round) != 0 : arrivals_of(slot_arrivals) != 0);
+    const bool arrivals = round_of(slot_arrivals) == open_round &&
+                          (has_arrival_tree(index) ? tree_arrivals_in_round(index, open_round) != 0
+                                                   : arrivals_of(slot_arrivals) != 0);
     const auto incomplete = [open_round, arrivals](uint32_t round) {
       return round == kRoundNotArrived ? arrivals : !round_is_after(open_round, round);
     };

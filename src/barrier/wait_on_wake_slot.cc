@@ -137,8 +137,8 @@ uint64_t wait_for_slot_reset(WakeSlot& slot, uint64_t before) {
 WaitOutcome wait_for_round_on_slot(WakeSlot& slot, const BarrierConstants& constants,
                                    uint32_t round, const WaitRecord& record) {
   const int index = wake_slot_index(constants.flags);
-  const bool tree = wake_slot_owner(index).leaves.load(std::memory_order_relaxed) != 0;
-  StuckWaitWatch watch(record, constants, round, &slot.arrivals, tree ? index : -1);
+  StuckWaitWatch watch(record, constants, round, &slot.arrivals,
+                       has_arrival_tree(index) ? index : -1);
   return wait_for_completion(slot, round, (constants.flags & kFlagSpin) != 0, watch);
 }
 

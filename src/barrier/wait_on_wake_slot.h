@@ -115,9 +115,7 @@ __attribute__((always_inline)) inline int wait_on_wake_slot(const BarrierConstan
   uint32_t place;
   int cancel_type_after_completion = PTHREAD_CANCEL_DEFERRED;
   const int index = wake_slot_index(constants.flags);
-  // relaxed: the shape is constant while the barrier lives, published with
-  // it (arrival_tree.h); the owner's line is read-only and already cached.
-  if (__builtin_expect(wake_slot_owner(index).leaves.load(std::memory_order_relaxed) == 0, 1)) {
+  if (__builtin_expect(!has_arrival_tree(index), 1)) {
     const uint64_t before =
         wake_slot_detail::arrive_on_slot(slot, constants.count, record->tracked);
     round = round_of(before);

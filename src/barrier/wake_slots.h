@@ -25,9 +25,9 @@ namespace bshim {
 // release and polling share one line of library memory (a round moves one
 // line between the cores, as a spin barrier's does) and no waiter ever
 // writes the barrier's memory. Reset by the round's last arriver, and by
-// init. A barrier with an arrival tree (arrival_tree.h) counts here only
-// the capacities of its full leaves, so it reaches `count` at the same
-// arrival as a flat one would. `open_round` is the owning barrier's open round as of its latest
+// init. A barrier with an arrival tree (arrival_tree.h) keeps here, in
+// place of the arrivals, the set of its leaves carried in the open round.
+// `open_round` is the owning barrier's open round as of its latest
 // completion (init aligns the barrier's round with it); it is only ever
 // advanced (a wrap-aware maximum), so a waiter of round r knows its round is
 // complete once `open_round` is after r. Who owns the slot is kept apart, in
