@@ -9,7 +9,7 @@ BENCH_SCENARIOS=(private-threads pshared-threads pshared-processes skewed-thread
 # LD_PRELOAD; they stay next to each other so that their trials interleave.
 # shim-flat is the shim without arrival trees (BARRIER_SHIM_ARRIVAL_TREE=0):
 # the A/B of the trees, on machines where the shim chooses them.
-BENCH_IMPLEMENTATIONS=(glibc shim shim-flat musl std::barrier libgomp spin dissemination tree)
+BENCH_IMPLEMENTATIONS=(glibc shim shim-flat musl std::barrier libgomp spin spin-one-line dissemination tree)
 
 bench_program_of() {
   case "$1" in
@@ -18,6 +18,7 @@ bench_program_of() {
     std::barrier) echo bench-std-barrier ;;
     libgomp) echo bench-openmp ;;
     spin) echo bench-spin ;;
+    spin-one-line) echo bench-spin-one-line ;;
     dissemination) echo bench-dissemination ;;
     tree) echo bench-tree ;;
     *) return 1 ;;
@@ -32,7 +33,7 @@ bench_supports() {
     # (src/barrier/arrival_tree.h); with fewer, shim-flat would be the shim.
     shim-flat) [ "$(nproc)" -ge 8 ] && { [ "$2" = private-threads ] || [ "$2" = skewed-threads ]; } ;;
     # Spin barriers have no process-shared mode: that would repeat private-threads.
-    spin|dissemination|tree) [ "$2" != pshared-threads ] ;;
+    spin|spin-one-line|dissemination|tree) [ "$2" != pshared-threads ] ;;
     # Thread-only barriers with no process-shared mode.
     *) [ "$2" = private-threads ] || [ "$2" = skewed-threads ] ;;
   esac

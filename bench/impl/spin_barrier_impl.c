@@ -17,7 +17,11 @@ static int spin_wait(void *storage, unsigned index) {
 static void spin_destroy(void *storage) { (void)storage; }
 
 const struct barrier_impl bench_barrier_impl = {
+#ifdef SPIN_BARRIER_ONE_LINE
+    .name = "spin-one-line",
+#else
     .name = "spin",
+#endif
     .storage_size = sizeof(struct spin_barrier),
     .reports_serial = true,
     .supports_processes = true,

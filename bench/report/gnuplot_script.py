@@ -4,7 +4,7 @@ bars from min to max), and CPU time per round for the skewed scenarios."""
 
 COLOURS = {"glibc": "#d62728", "shim": "#1f77b4", "shim-flat": "#17becf", "musl": "#8c564b",
            "std::barrier": "#ff7f0e", "libgomp": "#2ca02c", "spin": "#7f7f7f",
-           "dissemination": "#9467bd", "tree": "#e377c2"}
+           "spin-one-line": "#bcbd22", "dissemination": "#9467bd", "tree": "#e377c2"}
 
 
 def data_block(name, configurations, scenario, field, implementations, thread_counts):

@@ -3,8 +3,8 @@ per scenario (rows: implementations, columns: thread counts)."""
 
 from durations import ratio, spread_cell
 
-IMPLEMENTATION_ORDER = ["glibc", "shim", "shim-flat", "musl", "std::barrier", "libgomp", "spin", "dissemination",
-                        "tree"]
+IMPLEMENTATION_ORDER = ["glibc", "shim", "shim-flat", "musl", "std::barrier", "libgomp", "spin",
+                        "spin-one-line", "dissemination", "tree"]
 
 SCENARIO_NOTES = {
     "private-threads": "private barrier, threads",
