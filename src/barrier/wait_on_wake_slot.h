@@ -30,6 +30,7 @@
 #include "barrier/barrier_object_access.h"
 #include "barrier/wait_paths.h"
 #include "barrier/wait_policy.h"
+#include "os/cancel_type.h"
 #include "os/cpu_relax.h"
 #include "os/futex.h"
 
@@ -83,23 +84,41 @@ inline void complete_round(WakeSlot& slot, uint32_t round) {
   }
 }
 
-// Counts this thread's arrival on the slot and returns the arrival word
-// just before it. An arrival that lands between a full round's last arrival
-// and its reset (more threads than `count`) is discarded: it waits for the
-// reset and arrives again, in the next round. Meanwhile its entry names that
-// next round, so that init and destroy count it as blocked however long it
-// takes to notice the reset (a nap, preemption, a signal handler): with no
-// arrival of its own to show in the slot, it would otherwise look like a
-// thread that never arrived, and arrive, once let go, in whatever barrier
-// owns the slot by then.
-__attribute__((always_inline)) inline uint64_t arrive_on_slot(WakeSlot& slot, uint32_t count,
-                                                             TrackedWait* tracked) {
+// A flat arrival: the arrival word just before it, and the cancellation
+// type its caller must put back once it has released the round
+// (PTHREAD_CANCEL_DEFERRED: nothing to put back).
+struct FlatArrival {
+  uint64_t before;
+  int cancel_type;
+};
+
+// Counts this thread's arrival on the slot. An arrival that lands between a
+// full round's last arrival and its reset (more threads than `count`) is
+// discarded: it waits for the reset and arrives again, in the next round.
+// Meanwhile its entry names that next round, so that init and destroy count
+// it as blocked however long it takes to notice the reset (a nap,
+// preemption, a signal handler): with no arrival of its own to show in the
+// slot, it would otherwise look like a thread that never arrived, and
+// arrive, once let go, in whatever barrier owns the slot by then.
+//
+// Asynchronous cancellation is deferred over the arrival, and for the last
+// arrival until its caller has released the round: a cancellation acted on
+// between the round's last fetch_add and its release would leave the round
+// complete but unreleased, and every other member waiting for ever (found
+// by review 10; the tree's arrivals and the object path's window already
+// deferred it). A thread whose type is deferred pays one load here.
+__attribute__((always_inline)) inline FlatArrival arrive_on_slot(WakeSlot& slot, uint32_t count,
+                                                                TrackedWait* tracked) {
+  AsyncCancellationDeferred no_cancellation_before_the_release;
   for (;;) {
     // acq_rel: release hands our earlier writes to the completer; acquire, if
     // we are the completer, takes every other arrival's writes (release
     // sequence).
     const uint64_t before = slot.arrivals.fetch_add(1, std::memory_order_acq_rel);
-    if (arrivals_of(before) < count) return before;
+    if (arrivals_of(before) + 1 < count) return {before, PTHREAD_CANCEL_DEFERRED};
+    if (arrivals_of(before) + 1 == count) {
+      return {before, no_cancellation_before_the_release.hand_over()};
+    }
     tracked->arrived_in(next_round(round_of(before)));
     wait_for_slot_reset(slot, before);
   }
@@ -116,10 +135,11 @@ __attribute__((always_inline)) inline int wait_on_wake_slot(const BarrierConstan
   int cancel_type_after_completion = PTHREAD_CANCEL_DEFERRED;
   const int index = wake_slot_index(constants.flags);
   if (__builtin_expect(!has_arrival_tree(index), 1)) {
-    const uint64_t before =
+    const wake_slot_detail::FlatArrival arrival =
         wake_slot_detail::arrive_on_slot(slot, constants.count, record->tracked);
-    round = round_of(before);
-    place = arrivals_of(before) + 1;
+    round = round_of(arrival.before);
+    place = arrivals_of(arrival.before) + 1;
+    cancel_type_after_completion = arrival.cancel_type;
   } else {
     const TreeArrival arrival = arrive_on_tree(index, constants.count, record->tracked);
     round = arrival.round;
@@ -147,7 +167,7 @@ __attribute__((always_inline)) inline int wait_on_wake_slot(const BarrierConstan
   }
   // Last arriver.
   wake_slot_detail::complete_round(slot, round);
-  // A tree's completer had asynchronous cancellation deferred until here.
+  // The completer had asynchronous cancellation deferred until here.
   if (__builtin_expect(cancel_type_after_completion != PTHREAD_CANCEL_DEFERRED, 0)) {
     pthread_setcanceltype(cancel_type_after_completion, nullptr);
   }

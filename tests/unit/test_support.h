@@ -69,6 +69,14 @@ inline void run_threads(unsigned count, const std::function<void(unsigned)>& bod
   for (auto& thread : threads) thread.join();
 }
 
+// The calling thread's cancellation type now, left as it was.
+inline int cancel_type_now() {
+  int type = 0;
+  pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, &type);
+  pthread_setcanceltype(type, nullptr);
+  return type;
+}
+
 // Per-round bookkeeping: arrivals counted before the wait, so a participant
 // that returns before everyone arrived sees fewer than `count`.
 struct RoundLedger {

@@ -301,14 +301,6 @@ TEST_F(FinishOfAFill, AJumpThatKeepsTheFillersFrameLeavesItsLeafToTheFiller) {
   EXPECT_FALSE(bshim::this_thread_is_filling_a_leaf());
 }
 
-// The thread's cancellation type now, left as it was.
-int cancel_type_now() {
-  int type = 0;
-  pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, &type);
-  pthread_setcanceltype(type, nullptr);
-  return type;
-}
-
 // An asynchronously cancellable thread whose carry completes the round
 // returns from the arrival with cancellation still deferred, and the type
 // to put back once it has released the round: a request made meanwhile acts
@@ -325,9 +317,9 @@ TEST(ArrivalTreeCounting, TheCompleterKeepsAsynchronousCancellationDeferredUntil
   int before = 0;
   ASSERT_EQ(pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &before), 0);
   const bshim::TreeArrival first = bshim::arrive_on_tree(slot.index(), count, nullptr);
-  const int type_after_first = cancel_type_now();
+  const int type_after_first = bshim_test::cancel_type_now();
   const bshim::TreeArrival last = bshim::arrive_on_tree(slot.index(), count, nullptr);
-  const int type_after_last = cancel_type_now();
+  const int type_after_last = bshim_test::cancel_type_now();
   pthread_setcanceltype(before, nullptr);
   EXPECT_EQ(first.place, 0u);
   EXPECT_EQ(type_after_first, PTHREAD_CANCEL_ASYNCHRONOUS) << "put back by the arrival";

@@ -5,6 +5,7 @@
 
 #include "barrier/barrier.h"
 #include "barrier/barrier_object_access.h"
+#include "barrier/wait_on_wake_slot.h"
 #include "test_support.h"
 #include "barrier/wake_slots.h"
 
@@ -86,6 +87,36 @@ TEST(WakeSlots, BarrierWithoutAFreeSlotFallsBackToTheObjectPathAndStillWorks) {
   EXPECT_EQ(serials.load(), 1000);
   EXPECT_EQ(bshim::barrier_destroy(&barrier), 0);
   for (int slot : taken) bshim::release_wake_slot(slot, bshim::wake_slot_owner(slot).address.load(), 1);
+}
+
+// An asynchronously cancellable thread whose arrival is the round's last
+// returns from it with cancellation still deferred, and the type to put back
+// once it has released the round: a request made meanwhile acts only after
+// the release (acted on in between, it would leave every other member
+// waiting for ever). An arrival that is not the last puts the type back
+// itself, so the rest of its wait stays cancellable as the caller chose.
+TEST(WakeSlotArrival, TheLastArrivalKeepsAsynchronousCancellationDeferredUntilItsRelease) {
+  constexpr uintptr_t kAddress = 0x7e57'0000'0080;
+  constexpr uint32_t kGeneration = 78;
+  constexpr uint32_t kRound = 500;
+  const int index = bshim::claim_wake_slot(kAddress, kGeneration);
+  ASSERT_GE(index, 0);
+  bshim::WakeSlot& slot = bshim::wake_slot(index);
+  slot.arrivals.store(bshim::state_for_round(kRound));
+  int before = 0;
+  ASSERT_EQ(pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &before), 0);
+  const auto first = bshim::wake_slot_detail::arrive_on_slot(slot, 2, nullptr);
+  const int type_after_first = bshim_test::cancel_type_now();
+  const auto last = bshim::wake_slot_detail::arrive_on_slot(slot, 2, nullptr);
+  const int type_after_last = bshim_test::cancel_type_now();
+  pthread_setcanceltype(before, nullptr);
+  bshim::release_wake_slot(index, kAddress, kGeneration);
+  EXPECT_EQ(bshim::arrivals_of(first.before), 0u);
+  EXPECT_EQ(type_after_first, PTHREAD_CANCEL_ASYNCHRONOUS) << "put back by the arrival";
+  EXPECT_EQ(first.cancel_type, PTHREAD_CANCEL_DEFERRED) << "nothing left to put back";
+  EXPECT_EQ(bshim::arrivals_of(last.before), 1u);
+  EXPECT_EQ(type_after_last, PTHREAD_CANCEL_DEFERRED) << "still deferred for the release";
+  EXPECT_EQ(last.cancel_type, PTHREAD_CANCEL_ASYNCHRONOUS) << "the caller puts it back";
 }
 
 }  // namespace
