@@ -66,6 +66,20 @@ def verdict_line(verdict):
     return f"- {status}: {verdict.target}. Measured: {verdict.measured}."
 
 
+def floors_paragraph(floors):
+    """What bench-machine-floors measured, if it ran: the costs no barrier here goes below."""
+    if "yield_switch_ns" not in floors or "pause_ns" not in floors:
+        return []
+    switch_us = float(floors["yield_switch_ns"]) / 1000
+    return [
+        "",
+        f"Floors of this machine (bench-machine-floors, best of its trials): a context switch "
+        f"by sched_yield to another thread on the same CPU costs {switch_us:.2f} µs, so an "
+        f"oversubscribed round, in which every CPU must switch at least once, costs at least "
+        f"that; one pause (the step of every spin loop) takes {float(floors['pause_ns']):.1f} ns.",
+    ]
+
+
 def render(configurations, verdicts, header):
     scenarios = list(dict.fromkeys(key[0] for key in configurations))
     thread_counts = sorted({key[2] for key in configurations})
@@ -76,6 +90,7 @@ def render(configurations, verdicts, header):
         f"{header['trials']} trials of about {header['trial_ms']} ms per configuration; "
         f"measuring took {header['duration']}. With {header['cpus']} CPUs, "
         f"T above {header['cpus']} is oversubscribed.",
+        *floors_paragraph(header.get("floors", {})),
         "",
         "A round: every member arrives and every member leaves. A cell: the median time "
         "per round over the trials [min–max]. glibc and shim are the same dynamically "

@@ -26,6 +26,8 @@ def parse_arguments():
     parser.add_argument("--trial-ms", type=int, required=True)
     parser.add_argument("--seconds", type=int, default=0, help="how long measuring took")
     parser.add_argument("--commit", default="unknown")
+    parser.add_argument("--floors", default="",
+                        help="bench-machine-floors' output line (key=value pairs)")
     return parser.parse_args()
 
 
@@ -46,6 +48,7 @@ def main():
         "trials": trials,
         "trial_ms": arguments.trial_ms,
         "duration": f"{arguments.seconds // 60}:{arguments.seconds % 60:02d} (m:ss)",
+        "floors": dict(pair.split("=", 1) for pair in arguments.floors.split() if "=" in pair),
     }
 
     out = arguments.out_dir
