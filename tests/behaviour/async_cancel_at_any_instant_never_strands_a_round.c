@@ -75,8 +75,8 @@ static void *stepped_waiter(void *unused)
 static void *cancelled_at_once(void *unused)
 {
     (void)unused;
-    for (;;)
-        pause();
+    pause(); /* a cancellation point: the request acts here */
+    return NULL;
 }
 
 int main(int argc, char **argv)
