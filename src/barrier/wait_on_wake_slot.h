@@ -106,18 +106,26 @@ struct FlatArrival {
 // between the round's last fetch_add and its release would leave the round
 // complete but unreleased, and every other member waiting for ever (found
 // by review 10; the tree's arrivals and the object path's window already
-// deferred it). A thread whose type is deferred pays one load here.
+// deferred it). A thread whose type is deferred pays one load here. A
+// discarded arrival, counted in no round, waits for the reset with its
+// caller's type back (as a tree's does): deferred there, a request would
+// wait for the completer and act only after the thread had arrived again,
+// leaving the next round an arrival of a thread that no longer exists
+// (review 11).
 __attribute__((always_inline)) inline FlatArrival arrive_on_slot(WakeSlot& slot, uint32_t count,
                                                                 TrackedWait* tracked) {
-  AsyncCancellationDeferred no_cancellation_before_the_release;
   for (;;) {
-    // acq_rel: release hands our earlier writes to the completer; acquire, if
-    // we are the completer, takes every other arrival's writes (release
-    // sequence).
-    const uint64_t before = slot.arrivals.fetch_add(1, std::memory_order_acq_rel);
-    if (arrivals_of(before) + 1 < count) return {before, PTHREAD_CANCEL_DEFERRED};
-    if (arrivals_of(before) + 1 == count) {
-      return {before, no_cancellation_before_the_release.hand_over()};
+    uint64_t before;
+    {
+      AsyncCancellationDeferred no_cancellation_before_the_release;
+      // acq_rel: release hands our earlier writes to the completer; acquire,
+      // if we are the completer, takes every other arrival's writes (release
+      // sequence).
+      before = slot.arrivals.fetch_add(1, std::memory_order_acq_rel);
+      if (arrivals_of(before) + 1 < count) return {before, PTHREAD_CANCEL_DEFERRED};
+      if (arrivals_of(before) + 1 == count) {
+        return {before, no_cancellation_before_the_release.hand_over()};
+      }
     }
     tracked->arrived_in(next_round(round_of(before)));
     wait_for_slot_reset(slot, before);

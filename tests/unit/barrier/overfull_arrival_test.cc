@@ -132,4 +132,52 @@ TEST(OverfullArrival, IsBlockedWhileItWaitsForTheFullRoundsResetOnTheObject) {
   bshim_test::unmap_barrier_page(barrier);
 }
 
+// An arrival discarded from a full round counts in no round while it waits
+// for the round's reset, so a thread that asked for asynchronous
+// cancellation is cancellable there, as the caller chose, and leaves no
+// arrival behind (a tree's discarded arrivals wait so too). Were
+// cancellation deferred over that wait, a request would wait for the
+// completer, however long it is held, and act only once the thread had
+// arrived again: the next round would then complete with a thread that no
+// longer exists.
+TEST(OverfullArrival, AnAsynchronouslyCancellableOneIsCancelledWhileItWaitsForTheReset) {
+  bshim::prepare_thread_records();
+  pthread_barrier_t barrier;
+  ASSERT_EQ(bshim::barrier_init(&barrier, nullptr, 2), 0);
+  bshim::BarrierConstants constants;
+  ASSERT_TRUE(bshim::load_live_barrier(&barrier, &constants));
+  bshim::WakeSlot* slot = bshim::owned_wake_slot(&barrier, constants);
+  ASSERT_NE(slot, nullptr) << "a private barrier arrives on its wake slot";
+  std::atomic<uint64_t>& arrivals = slot->arrivals;
+  const uint32_t full_round = bshim::round_of(arrivals.load());
+  const uint32_t next_round = bshim::next_round(full_round);
+  // Its completer has counted its arrival and not reset the word yet.
+  arrivals.store(bshim::state_for_round(full_round) | 2);
+  pthread_t third;
+  ASSERT_EQ(pthread_create(
+                &third, nullptr,
+                [](void* barrier) -> void* {
+                  pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, nullptr);
+                  bshim::barrier_wait(static_cast<pthread_barrier_t*>(barrier));
+                  return nullptr;
+                },
+                &barrier),
+            0);
+  ASSERT_TRUE(bshim_test::eventually([&] { return bshim::arrivals_of(arrivals.load()) == 3; }))
+      << "the third arrival never landed in the full round";
+  ASSERT_EQ(pthread_cancel(third), 0);
+  void* result = nullptr;
+  const bool gone_before_the_reset =
+      bshim_test::eventually([&] { return pthread_tryjoin_np(third, &result) == 0; });
+  // The completer's reset and release, played here.
+  arrivals.store(bshim::state_for_round(next_round));
+  bshim::wake_slot_detail::advance_open_round(*slot, next_round);
+  if (!gone_before_the_reset) pthread_join(third, &result);
+  EXPECT_TRUE(gone_before_the_reset) << "the request waited for the full round's reset";
+  EXPECT_EQ(result, PTHREAD_CANCELED);
+  EXPECT_EQ(bshim::arrivals_of(arrivals.load()), 0u)
+      << "the cancelled thread arrived in the next round before it went";
+  EXPECT_EQ(bshim::barrier_destroy(&barrier), 0);
+}
+
 }  // namespace
