@@ -106,6 +106,8 @@ int initialise(pthread_barrier_t* barrier, const pthread_barrierattr_t* attr,
       // A new barrier starts from the initial spin budget. relaxed: a hint.
       wake_slot(slot).spin_budget.store(0, std::memory_order_relaxed);
       wake_slot(slot).yield_budget.store(0, std::memory_order_relaxed);
+      wake_slot(slot).slow_last.store(kNeverRound, std::memory_order_relaxed);
+      wake_slot(slot).slow_in_a_row.store(0, std::memory_order_relaxed);
     }
   } else if (old_slot != nullptr) {
     release_wake_slot(wake_slot_index(old.flags), address, old.generation);

@@ -59,6 +59,11 @@ namespace {
 __thread uint32_t t_spin_budget __attribute__((tls_model("initial-exec")));
 // Likewise the yield budget, stored plus 1 (0: not adjusted yet).
 __thread uint32_t t_yield_budget __attribute__((tls_model("initial-exec")));
+// And its record of slow rounds in a row (wait_policy.h), of whichever
+// barriers this thread waited at: rounds of different barriers rarely
+// follow one another, so a thread that alternates between barriers rarely
+// skips a spin.
+__thread SlowRounds t_slow_rounds __attribute__((tls_model("initial-exec"))) = {kNeverRound, 0};
 
 // First and longest interval between a sleeper's re-checks (rule 2). Short
 // enough that a sleeper stranded on reused memory notices within a second,
@@ -142,12 +147,14 @@ Armed from_round(Round round, Armed released_as) {
 
 // Inside the exit window: spin, yield, then set the sleepers bit. Returns
 // how the round ended if it did first, kMustSleep if the bit is set and the
-// caller must sleep.
+// caller must sleep. *skipped_spin: whether it skipped the spin (slow rounds
+// in a row, wait_policy.h).
 Armed arm_sleep_unless_over(BarrierObject* object, const BarrierConstants& constants,
-                            uint32_t round) {
+                            uint32_t round, bool* skipped_spin) {
   const WaitPolicy& policy = wait_policy();
   const UnmapLock& lock = process_unmap_lock();
-  if ((constants.flags & kFlagSpin) != 0) {
+  *skipped_spin = (constants.flags & kFlagSpin) != 0 && skips_spin(t_slow_rounds, round);
+  if ((constants.flags & kFlagSpin) != 0 && !*skipped_spin) {
     // The adaptive budget is per thread here: the object may be shared with
     // other processes, and waiters must not write it after arriving.
     const uint32_t budget =
@@ -160,6 +167,7 @@ Armed arm_sleep_unless_over(BarrierObject* object, const BarrierConstants& const
       cpu_relax();
     }
     t_spin_budget = next_spin_budget(budget, spun, seen != Round::kOpen);
+    if (seen != Round::kOpen) t_slow_rounds = after_completed_spin(t_slow_rounds);
     if (seen != Round::kOpen) return from_round(seen, Armed::kReleasedWhileSpinning);
   }
   const uint32_t yield_budget =
@@ -353,6 +361,7 @@ __attribute__((always_inline)) inline int object_wait(BarrierObject* object,
   // Before the window: a system call on this thread's first wait only.
   if (robust) join_membership(constants.robust_semaphore);
   uint32_t round;
+  bool skipped_spin = false;
   {
     // An asynchronous cancellation inside the window could leave it open for
     // good, and every later munmap in the process would wait for it. Defer it
@@ -408,7 +417,7 @@ __attribute__((always_inline)) inline int object_wait(BarrierObject* object,
         cpu_relax();
       }
     }
-    switch (arm_sleep_unless_over(object, constants, round)) {
+    switch (arm_sleep_unless_over(object, constants, round, &skipped_spin)) {
       case Armed::kReleasedWhileSpinning:
         record->outcome = WaitOutcome::kSpun;
         return 0;
@@ -422,7 +431,13 @@ __attribute__((always_inline)) inline int object_wait(BarrierObject* object,
         break;
     }
   }
-  return sleep_until_round_over(object, constants, round, scope, record);
+  if ((constants.flags & kFlagSpin) == 0 || !times_its_sleep(t_spin_budget, skipped_spin)) {
+    return sleep_until_round_over(object, constants, round, scope, record);
+  }
+  const uint64_t sleep_began_ns = monotonic_ns();
+  const int result = sleep_until_round_over(object, constants, round, scope, record);
+  t_slow_rounds = after_timed_sleep(t_slow_rounds, round, monotonic_ns() - sleep_began_ns);
+  return result;
 }
 
 }  // namespace

@@ -82,13 +82,37 @@ void sleep_until_complete(WakeSlot& slot, uint32_t round, StuckWaitWatch& watch)
   watch.on_round_over();
 }
 
+// The slot's record of slow rounds (wait_policy.h). relaxed, like the
+// budgets: a stale record skips or spins one round more.
+SlowRounds slow_rounds_of(const WakeSlot& slot) {
+  return {slot.slow_last.load(std::memory_order_relaxed),
+          slot.slow_in_a_row.load(std::memory_order_relaxed)};
+}
+
+void store_slow_rounds(WakeSlot& slot, const SlowRounds& before, const SlowRounds& now) {
+  if (now.last != before.last) slot.slow_last.store(now.last, std::memory_order_relaxed);
+  if (now.in_a_row != before.in_a_row) {
+    slot.slow_in_a_row.store(now.in_a_row, std::memory_order_relaxed);
+  }
+}
+
 // Spins, yields, then sleeps until `round` is complete; says which phase saw it.
 WaitOutcome wait_for_completion(WakeSlot& slot, uint32_t round, bool may_spin,
                                 StuckWaitWatch& watch) {
   const WaitPolicy& policy = wait_policy();
   uint32_t open_round;
   uint32_t next_budget = 0;
-  if (may_spin && spin_for_completion(slot, round, &next_budget)) return WaitOutcome::kSpun;
+  const SlowRounds slow = may_spin ? slow_rounds_of(slot) : SlowRounds{kNeverRound, 0};
+  const bool skip_spin = may_spin && skips_spin(slow, round);
+  if (skip_spin) {
+    // The budget is at its minimum (a slow round ends only so): no yields.
+    next_budget = policy.min_spin_iterations;
+  } else if (may_spin) {
+    if (spin_for_completion(slot, round, &next_budget)) {
+      if (slow.in_a_row != 0) store_slow_rounds(slot, slow, after_completed_spin(slow));
+      return WaitOutcome::kSpun;
+    }
+  }
   // relaxed (yield budget): a tuning hint, stored as budget + 1 so 0 means
   // "not adjusted yet".
   const uint32_t stored_yields = slot.yield_budget.load(std::memory_order_relaxed);
@@ -105,7 +129,14 @@ WaitOutcome wait_for_completion(WakeSlot& slot, uint32_t round, bool may_spin,
     if (!yield_may_help(realtime)) break;
   }
   if (tries != 0) store_yield_budget(slot, stored_yields, next_yield_budget(yield_budget, false));
+  if (!may_spin || !times_its_sleep(next_budget, skip_spin)) {
+    sleep_until_complete(slot, round, watch);
+    return WaitOutcome::kSlept;
+  }
+  const uint64_t sleep_began_ns = monotonic_ns();
   sleep_until_complete(slot, round, watch);
+  store_slow_rounds(slot, slow,
+                    after_timed_sleep(slow, round, monotonic_ns() - sleep_began_ns));
   return WaitOutcome::kSlept;
 }
 

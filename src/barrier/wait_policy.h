@@ -32,6 +32,7 @@
 
 #include <cstdint>
 
+#include "contract/barrier_layout.h"
 #include "os/monotonic_clock.h"
 #include "os/realtime_policy.h"
 
@@ -83,6 +84,65 @@ void configure_wait_policy();
 // The adaptive step: the next budget after a wait that was satisfied after
 // `spun` iterations (`satisfied_by_spin`), or that had to yield or sleep.
 uint32_t next_spin_budget(uint32_t budget, uint32_t spun, bool satisfied_by_spin);
+
+// Slow rounds in a row. A waiter that spun its minimum budget (it got
+// there by halving after at least four waits that slept; a round that
+// completed while spinning would have raised it) and then slept more than
+// kSlowRoundNs waited for a slow round. When kSlowRoundsBeforeSpinless such
+// rounds come one after the other, one participant is much later than the
+// rest every round, and the minimum spin only burns CPU (about 5 us per
+// waiter per round: skewed rounds cost 1.3-1.4x glibc's CPU at 2 members
+// here, 2-2.5x at 4-16 processes on 16 cores, issue 16). Waiters of the
+// next rounds then skip the spin (phase 0's short poll still runs) and sleep
+// at once, for as long as each sleep turns out long again: a round that
+// completes within phase 0 leaves the record alone (and after
+// kSpinlessRounds of them skipping ends), one whose sleep was short starts
+// the count over, and the waiters spin again.
+//
+// Why the sleep's length and not only that it slept: once the budget is at
+// its minimum, waking a sleeper takes longer on a VM (tens of us) than the
+// minimum spin, so the woken member's next arrival comes late, its partner
+// sleeps in turn, and a balanced program can sleep round after round for a
+// while (a convoy); skipping the spin there made it sleep 3-4 times as often.
+// Its sleeps are wake-up latencies, far below kSlowRoundNs. Kept per budget
+// owner: the wake slot (the barrier) or, on the object path, the thread.
+inline constexpr uint32_t kSlowRoundsBeforeSpinless = 8;
+inline constexpr uint32_t kSpinlessRounds = 15;
+inline constexpr uint64_t kSlowRoundNs = 250'000;
+
+struct SlowRounds {
+  uint32_t last;      // the latest slow round (kNeverRound: none yet)
+  uint32_t in_a_row;  // slow rounds in a row up to `last`
+};
+
+// Rounds from `earlier` to `later`, modulo the round space (one more across
+// the wrap, where next_round skips kNeverRound: harmless here).
+inline uint32_t rounds_between(uint32_t earlier, uint32_t later) {
+  return (later - earlier) & kRoundMask;
+}
+
+// Whether a waiter of `round` skips the spin.
+inline bool skips_spin(const SlowRounds& slow, uint32_t round) {
+  if (slow.in_a_row < kSlowRoundsBeforeSpinless) return false;
+  const uint32_t distance = rounds_between(slow.last, round);
+  return distance >= 1 && distance <= kSpinlessRounds;
+}
+
+// Whether a waiter that is about to sleep after spinning `budget`
+// iterations (or skipping the spin) times its sleep for the record.
+inline bool times_its_sleep(uint32_t budget, bool skipped_spin) {
+  return skipped_spin || budget <= wait_policy().min_spin_iterations;
+}
+
+// The record after a spin that saw its round complete.
+inline SlowRounds after_completed_spin(SlowRounds slow) { return {slow.last, 0}; }
+
+// The record after a timed sleep of `slept_ns` in `round`.
+inline SlowRounds after_timed_sleep(SlowRounds slow, uint32_t round, uint64_t slept_ns) {
+  if (slept_ns < kSlowRoundNs) return {slow.last, 0};
+  if (round == slow.last) return slow;  // another waiter of this round counted it
+  return {round, round == next_round(slow.last) ? slow.in_a_row + 1 : 1};
+}
 
 // How many sched_yield() calls come before sleeping. When all participants
 // can run at once and the spin budget has shrunk to its minimum, recent rounds

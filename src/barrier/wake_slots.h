@@ -33,14 +33,18 @@ namespace bshim {
 // complete once `open_round` is after r. Who owns the slot is kept apart, in
 // WakeSlotOwner.
 // `spin_budget` and `yield_budget` are the owner's adaptive budgets
-// (wait_policy.h), 0 until their first adjustment; waiters write them only
-// when they change, so a steady program does not write them every round.
+// (wait_policy.h), 0 until their first adjustment, and `slow_last` and
+// `slow_in_a_row` its record of slow rounds in a row (wait_policy.h);
+// waiters write them only when they change, so a steady program does not
+// write them every round.
 struct alignas(64) WakeSlot {
   std::atomic<uint64_t> arrivals;     // the owner's arrival word (see above)
   std::atomic<uint32_t> open_round;   // futex word for sleepers
   std::atomic<uint32_t> sleepers;     // waiters that may be in FUTEX_WAIT
   std::atomic<uint32_t> spin_budget;  // cpu_relax() iterations; 0: initial
   std::atomic<uint32_t> yield_budget;  // sched_yield() calls, plus 1; 0: initial
+  std::atomic<uint32_t> slow_last;      // SlowRounds::last
+  std::atomic<uint32_t> slow_in_a_row;  // SlowRounds::in_a_row
 };
 
 // Invariants: `address` is 0 or the address of the one private barrier whose

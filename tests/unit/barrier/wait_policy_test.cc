@@ -44,4 +44,87 @@ TEST(WaitPolicy, QuickRoundsBringAShrunkenBudgetBackToTheInitialOne) {
   EXPECT_EQ(budget, wait_policy().initial_spin_iterations);
 }
 
+// Slow rounds in a row (wait_policy.h): the record a budget's owner keeps.
+
+constexpr uint64_t kLongSleepNs = 1'000'000;  // a member 1 ms late
+constexpr uint64_t kShortSleepNs = 30'000;    // a wake-up's latency on a VM
+
+bshim::SlowRounds slow_rounds_from(uint32_t first, uint32_t rounds) {
+  bshim::SlowRounds slow{bshim::kNeverRound, 0};
+  for (uint32_t round = first; round != first + rounds; ++round) {
+    slow = bshim::after_timed_sleep(slow, round, kLongSleepNs);
+  }
+  return slow;
+}
+
+TEST(SlowRounds, EnoughLongSleepsInARowMakeTheNextRoundsSkipTheSpin) {
+  const uint32_t first = 100;
+  const uint32_t enough = bshim::kSlowRoundsBeforeSpinless;
+  EXPECT_FALSE(bshim::skips_spin(slow_rounds_from(first, enough - 1), first + enough - 1));
+  EXPECT_TRUE(bshim::skips_spin(slow_rounds_from(first, enough), first + enough));
+}
+
+TEST(SlowRounds, AShortSleepStartsTheCountOver) {
+  // Once the budget is at its minimum a balanced program can sleep round
+  // after round, each sleep as short as a wake-up: not a slow member.
+  const uint32_t first = 100;
+  const uint32_t enough = bshim::kSlowRoundsBeforeSpinless;
+  bshim::SlowRounds slow = slow_rounds_from(first, enough);
+  slow = bshim::after_timed_sleep(slow, first + enough, kShortSleepNs);
+  EXPECT_EQ(slow.in_a_row, 0u);
+  EXPECT_FALSE(bshim::skips_spin(slow, first + enough + 1));
+}
+
+TEST(SlowRounds, AShortSleepEachRoundNeverSkipsTheSpin) {
+  bshim::SlowRounds slow{bshim::kNeverRound, 0};
+  for (uint32_t round = 0; round < 100; ++round) {
+    EXPECT_FALSE(bshim::skips_spin(slow, round));
+    slow = bshim::after_timed_sleep(slow, round, kShortSleepNs);
+  }
+}
+
+TEST(SlowRounds, ASpinThatSawItsRoundCompleteStartsTheCountOver) {
+  const uint32_t first = 100;
+  const uint32_t enough = bshim::kSlowRoundsBeforeSpinless;
+  const bshim::SlowRounds slow = bshim::after_completed_spin(slow_rounds_from(first, enough));
+  EXPECT_FALSE(bshim::skips_spin(slow, first + enough));
+}
+
+TEST(SlowRounds, SlowRoundsThatAreNotConsecutiveDoNotAddUp) {
+  // Scattered hiccups, each sending one round to sleep, never make a run.
+  bshim::SlowRounds slow{bshim::kNeverRound, 0};
+  for (uint32_t round = 0; round < 100; round += 2) {
+    slow = bshim::after_timed_sleep(slow, round, kLongSleepNs);
+  }
+  EXPECT_EQ(slow.in_a_row, 1u);
+  EXPECT_FALSE(bshim::skips_spin(slow, 99));
+}
+
+TEST(SlowRounds, TheWaitersOfOneRoundCountItOnce) {
+  bshim::SlowRounds slow{bshim::kNeverRound, 0};
+  for (int waiter = 0; waiter < 20; ++waiter) slow = bshim::after_timed_sleep(slow, 7, kLongSleepNs);
+  EXPECT_EQ(slow.in_a_row, 1u);
+}
+
+TEST(SlowRounds, SkippingEndsWhenNoSlowRoundCameForAWhile) {
+  // Rounds that complete within phase 0 leave the record alone.
+  const uint32_t first = 100;
+  const uint32_t enough = bshim::kSlowRoundsBeforeSpinless;
+  const bshim::SlowRounds slow = slow_rounds_from(first, enough);
+  const uint32_t last = first + enough - 1;
+  EXPECT_TRUE(bshim::skips_spin(slow, last + bshim::kSpinlessRounds));
+  EXPECT_FALSE(bshim::skips_spin(slow, last + bshim::kSpinlessRounds + 1));
+}
+
+TEST(SlowRounds, TheCountCarriesAcrossTheRoundNumbersWrap) {
+  const uint32_t first = bshim::kNeverRound - 3;  // wraps to 0 within the run
+  bshim::SlowRounds slow{bshim::kNeverRound, 0};
+  uint32_t round = first;
+  for (uint32_t i = 0; i < bshim::kSlowRoundsBeforeSpinless; ++i) {
+    slow = bshim::after_timed_sleep(slow, round, kLongSleepNs);
+    round = bshim::next_round(round);
+  }
+  EXPECT_TRUE(bshim::skips_spin(slow, round));
+}
+
 }  // namespace

@@ -1,11 +1,15 @@
 #include <gtest/gtest.h>
 #include <pthread.h>
 
+#include <time.h>
+
+#include <thread>
 #include <vector>
 
 #include "barrier/barrier.h"
 #include "barrier/barrier_object_access.h"
 #include "barrier/wait_on_wake_slot.h"
+#include "barrier/wait_policy.h"
 #include "test_support.h"
 #include "barrier/wake_slots.h"
 
@@ -117,6 +121,58 @@ TEST(WakeSlotArrival, TheLastArrivalKeepsAsynchronousCancellationDeferredUntilIt
   EXPECT_EQ(bshim::arrivals_of(last.before), 1u);
   EXPECT_EQ(type_after_last, PTHREAD_CANCEL_DEFERRED) << "still deferred for the release";
   EXPECT_EQ(last.cancel_type, PTHREAD_CANCEL_ASYNCHRONOUS) << "the caller puts it back";
+}
+
+// A waiter of `round` on the slot `index` (count 2, may spin), while this
+// thread completes the round only once the waiter sleeps, and `late_ns`
+// after that: the waiter's spin always fails, and its sleep lasts at least
+// `late_ns`.
+void one_round_completed_after_the_waiter_sleeps(int index, uint32_t round, uint64_t late_ns) {
+  bshim::WakeSlot& slot = bshim::wake_slot(index);
+  bshim::BarrierConstants constants{};
+  constants.count = 2;
+  constants.flags = bshim::kFlagSpin | (static_cast<uint32_t>(index + 1) << bshim::kSlotShift);
+  std::thread waiter([&] {
+    bshim::WaitRecord record;
+    bshim::wait_for_round_on_slot(slot, constants, round, record);
+  });
+  while (slot.sleepers.load() == 0) sched_yield();
+  const struct timespec late = {0, static_cast<long>(late_ns)};
+  nanosleep(&late, nullptr);
+  bshim::wake_slot_detail::complete_round(slot, round);
+  waiter.join();
+}
+
+// Rounds in which the waiter sleeps long (a member 1 ms late), one after the
+// other, make the next rounds' waiters skip the spin and sleep at once
+// (wait_policy.h: slow rounds in a row). The spin's budget shows it: a
+// waiter that spins and fails halves it; one that skips leaves it alone.
+TEST(WakeSlotWaiting, LongSleepsRoundAfterRoundMakeTheNextWaiterSkipItsSpin) {
+  constexpr uintptr_t kAddress = 0x7e57'0000'00c0;
+  constexpr uint32_t kGeneration = 79;
+  constexpr uint32_t kFirstRound = 700;
+  constexpr uint64_t kLateNs = 1'000'000;
+  const int index = bshim::claim_wake_slot(kAddress, kGeneration);
+  ASSERT_GE(index, 0);
+  bshim::WakeSlot& slot = bshim::wake_slot(index);
+  slot.arrivals.store(bshim::state_for_round(kFirstRound));
+  slot.open_round.store(kFirstRound);
+  slot.slow_last.store(bshim::kNeverRound);
+  slot.slow_in_a_row.store(0);
+  // At the minimum already, as after a few rounds that slept.
+  slot.spin_budget.store(bshim::wait_policy().min_spin_iterations);
+  uint32_t round = kFirstRound;
+  for (uint32_t i = 0; i < bshim::kSlowRoundsBeforeSpinless; ++i) {
+    one_round_completed_after_the_waiter_sleeps(index, round, kLateNs);
+    round = bshim::next_round(round);
+  }
+  const bshim::SlowRounds slow{slot.slow_last.load(), slot.slow_in_a_row.load()};
+  EXPECT_EQ(slow.in_a_row, bshim::kSlowRoundsBeforeSpinless);
+  const uint32_t probe_budget = bshim::wait_policy().max_spin_iterations;
+  slot.spin_budget.store(probe_budget);
+  one_round_completed_after_the_waiter_sleeps(index, round, kLateNs);
+  EXPECT_EQ(slot.spin_budget.load(), probe_budget) << "the waiter spun (and halved its budget)";
+  bshim::release_wake_slot(index, kAddress, kGeneration);
 }
 
 }  // namespace
