@@ -17,9 +17,10 @@
  * keeps per thread). Sub-case: private (the wake-slot path) | shared (a
  * process-shared barrier in MAP_SHARED memory: the object path). x86-64
  * only. */
+#include "barrier_kind.h"
 #include "behaviour.h"
+#include "single_step.h"
 
-#include <sys/mman.h>
 #include <ucontext.h>
 
 enum { kMaxTrials = 20000 };
@@ -45,18 +46,6 @@ static void on_step(int sig, siginfo_t *info, void *context)
     /* Asynchronous at this instant: acts here; deferred: acts once the wait
      * puts the caller's type back. */
     pthread_cancel(pthread_self());
-}
-
-static void trap_flag(bool on)
-{
-#if defined(__x86_64__)
-    if (on)
-        __asm__ volatile("pushfq; orq $0x100, (%%rsp); popfq" ::: "memory", "cc");
-    else
-        __asm__ volatile("pushfq; andq $~0x100, (%%rsp); popfq" ::: "memory", "cc");
-#else
-    (void)on;
-#endif
 }
 
 static void *stepped_waiter(void *unused)
@@ -96,15 +85,7 @@ int main(int argc, char **argv)
     sa.sa_flags = SA_SIGINFO;
     if (sigaction(SIGTRAP, &sa, NULL) != 0)
         bh_setup_error("sigaction: %s", strerror(errno));
-    barrier = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-                   (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS, -1, 0);
-    if (barrier == MAP_FAILED)
-        bh_setup_error("mmap: %s", strerror(errno));
-    pthread_barrierattr_t attr;
-    pthread_barrierattr_init(&attr);
-    pthread_barrierattr_setpshared(&attr, shared ? PTHREAD_PROCESS_SHARED : PTHREAD_PROCESS_PRIVATE);
-    if (pthread_barrier_init(barrier, &attr, 1) != 0)
-        bh_setup_error("pthread_barrier_init failed");
+    barrier = new_barrier(shared, 1);
     /* Outside the stepping: bind the symbols the wait calls (an
      * asynchronous wait calls pthread_setcanceltype) and load the unwinder
      * that cancellation uses, so that no trial cancels the dynamic linker. */

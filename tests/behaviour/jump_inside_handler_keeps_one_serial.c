@@ -12,6 +12,7 @@
  * with BARRIER_SHIM_ARRIVAL_TREE=1 (where an arrival fills a leaf, then
  * carries it: one round's jump falls between the two). x86-64 only. */
 #include "behaviour.h"
+#include "single_step.h"
 
 #include <setjmp.h>
 #include <sys/syscall.h>
@@ -31,18 +32,6 @@ static void on_step(int sig)
         return;
     if (sigsetjmp(inside, 1) == 0)
         siglongjmp(inside, 1);
-}
-
-static void trap_flag(bool on)
-{
-#if defined(__x86_64__)
-    if (on)
-        __asm__ volatile("pushfq; orq $0x100, (%%rsp); popfq" ::: "memory", "cc");
-    else
-        __asm__ volatile("pushfq; andq $~0x100, (%%rsp); popfq" ::: "memory", "cc");
-#else
-    (void)on;
-#endif
 }
 
 static int results[2];

@@ -69,6 +69,20 @@ inline void run_threads(unsigned count, const std::function<void(unsigned)>& bod
   for (auto& thread : threads) thread.join();
 }
 
+// Starts a thread that makes its cancellation type asynchronous and waits at
+// `barrier` (bshim::barrier_wait); *thread is 0-initialised on failure.
+inline bool start_asynchronously_cancellable_waiter(pthread_barrier_t* barrier,
+                                                    pthread_t* thread) {
+  return pthread_create(
+             thread, nullptr,
+             [](void* waited) -> void* {
+               pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, nullptr);
+               bshim::barrier_wait(static_cast<pthread_barrier_t*>(waited));
+               return nullptr;
+             },
+             barrier) == 0;
+}
+
 // The calling thread's cancellation type now, left as it was.
 inline int cancel_type_now() {
   int type = 0;

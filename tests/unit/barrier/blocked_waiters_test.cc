@@ -70,15 +70,7 @@ TEST(BlockedWaiters, AnAsynchronouslyCancelledWaiterIsNotBlocked) {
   pthread_barrier_t barrier;
   ASSERT_EQ(bshim::barrier_init(&barrier, nullptr, 2), 0);
   pthread_t thread;
-  ASSERT_EQ(pthread_create(
-                &thread, nullptr,
-                [](void* barrier) -> void* {
-                  pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, nullptr);
-                  bshim::barrier_wait(static_cast<pthread_barrier_t*>(barrier));
-                  return nullptr;
-                },
-                &barrier),
-            0);
+  ASSERT_TRUE(bshim_test::start_asynchronously_cancellable_waiter(&barrier, &thread));
   ASSERT_TRUE(wait_for_arrivals(&barrier, 1));
   ASSERT_EQ(pthread_cancel(thread), 0);
   void* result = nullptr;

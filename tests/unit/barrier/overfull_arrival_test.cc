@@ -82,14 +82,20 @@ void with_a_held_overfull_arrival(pthread_barrier_t* barrier,
             1);
 }
 
+// A private barrier of 2 and the wake slot it arrives on.
+void init_private_barrier_of_two(pthread_barrier_t* barrier, bshim::WakeSlot** slot) {
+  ASSERT_EQ(bshim::barrier_init(barrier, nullptr, 2), 0);
+  bshim::BarrierConstants constants;
+  ASSERT_TRUE(bshim::load_live_barrier(barrier, &constants));
+  *slot = bshim::owned_wake_slot(barrier, constants);
+  ASSERT_NE(*slot, nullptr) << "a private barrier arrives on its wake slot";
+}
+
 TEST(OverfullArrival, IsBlockedWhileItWaitsForTheFullRoundsResetOnTheWakeSlot) {
   bshim::prepare_thread_records();
   pthread_barrier_t barrier;
-  ASSERT_EQ(bshim::barrier_init(&barrier, nullptr, 2), 0);
-  bshim::BarrierConstants constants;
-  ASSERT_TRUE(bshim::load_live_barrier(&barrier, &constants));
-  bshim::WakeSlot* slot = bshim::owned_wake_slot(&barrier, constants);
-  ASSERT_NE(slot, nullptr) << "a private barrier arrives on its wake slot";
+  bshim::WakeSlot* slot = nullptr;
+  ASSERT_NO_FATAL_FAILURE(init_private_barrier_of_two(&barrier, &slot));
   with_a_held_overfull_arrival(
       &barrier,
       [slot](uint32_t next_round) {
@@ -143,26 +149,15 @@ TEST(OverfullArrival, IsBlockedWhileItWaitsForTheFullRoundsResetOnTheObject) {
 TEST(OverfullArrival, AnAsynchronouslyCancellableOneIsCancelledWhileItWaitsForTheReset) {
   bshim::prepare_thread_records();
   pthread_barrier_t barrier;
-  ASSERT_EQ(bshim::barrier_init(&barrier, nullptr, 2), 0);
-  bshim::BarrierConstants constants;
-  ASSERT_TRUE(bshim::load_live_barrier(&barrier, &constants));
-  bshim::WakeSlot* slot = bshim::owned_wake_slot(&barrier, constants);
-  ASSERT_NE(slot, nullptr) << "a private barrier arrives on its wake slot";
+  bshim::WakeSlot* slot = nullptr;
+  ASSERT_NO_FATAL_FAILURE(init_private_barrier_of_two(&barrier, &slot));
   std::atomic<uint64_t>& arrivals = slot->arrivals;
   const uint32_t full_round = bshim::round_of(arrivals.load());
   const uint32_t next_round = bshim::next_round(full_round);
   // Its completer has counted its arrival and not reset the word yet.
   arrivals.store(bshim::state_for_round(full_round) | 2);
   pthread_t third;
-  ASSERT_EQ(pthread_create(
-                &third, nullptr,
-                [](void* barrier) -> void* {
-                  pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, nullptr);
-                  bshim::barrier_wait(static_cast<pthread_barrier_t*>(barrier));
-                  return nullptr;
-                },
-                &barrier),
-            0);
+  ASSERT_TRUE(bshim_test::start_asynchronously_cancellable_waiter(&barrier, &third));
   ASSERT_TRUE(bshim_test::eventually([&] { return bshim::arrivals_of(arrivals.load()) == 3; }))
       << "the third arrival never landed in the full round";
   ASSERT_EQ(pthread_cancel(third), 0);
