@@ -70,7 +70,7 @@ void give_up_discarded_holds(const struct __jmp_buf_tag* env) {
     // Which frames the jump discards is not known: the leaf is carried
     // whatever (a round that completes without its serial thread, rather
     // than one that never completes).
-    if (filling) bshim::finish_interrupted_tree_arrival(bshim::DiscardedFrames{UINTPTR_MAX, 0, 0});
+    if (filling) bshim::finish_interrupted_tree_arrival(bshim::kEveryFrame);
     return;
   }
   // The common jump: nothing held, nothing to give up, no system call.

@@ -15,11 +15,9 @@
 #include "unmap_lock/unmap_lock.h"
 
 extern "C" __attribute__((visibility("default"), noreturn)) void pthread_exit(void* value) {
-  // Every frame of every stack of this thread is discarded: a jump "above
-  // everything", on no signal stack.
-  const bshim::DiscardedFrames everything{UINTPTR_MAX, 0, 0};
-  bshim::finish_interrupted_tree_arrival(everything);
-  bshim::process_unmap_lock().abandon_holds_below(UINTPTR_MAX);
-  bshim::abandon_waits_below(everything);
+  // Every frame of every stack of this thread is discarded.
+  bshim::finish_interrupted_tree_arrival(bshim::kEveryFrame);
+  bshim::process_unmap_lock().abandon_holds_below(bshim::kEveryFrame.target);
+  bshim::abandon_waits_below(bshim::kEveryFrame);
   bshim_preload::call_real_pthread_exit(value);
 }

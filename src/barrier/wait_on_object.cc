@@ -147,14 +147,15 @@ Armed from_round(Round round, Armed released_as) {
 
 // Inside the exit window: spin, yield, then set the sleepers bit. Returns
 // how the round ended if it did first, kMustSleep if the bit is set and the
-// caller must sleep. *skipped_spin: whether it skipped the spin (slow rounds
-// in a row, wait_policy.h).
+// caller must sleep. *time_the_sleep: whether the caller times its sleep
+// for the record of slow rounds in a row (wait_policy.h).
 Armed arm_sleep_unless_over(BarrierObject* object, const BarrierConstants& constants,
-                            uint32_t round, bool* skipped_spin) {
+                            uint32_t round, bool* time_the_sleep) {
   const WaitPolicy& policy = wait_policy();
   const UnmapLock& lock = process_unmap_lock();
-  *skipped_spin = (constants.flags & kFlagSpin) != 0 && skips_spin(t_slow_rounds, round);
-  if ((constants.flags & kFlagSpin) != 0 && !*skipped_spin) {
+  const bool may_spin = (constants.flags & kFlagSpin) != 0;
+  const bool skipped_spin = may_spin && skips_spin(t_slow_rounds, round);
+  if (may_spin && !skipped_spin) {
     // The adaptive budget is per thread here: the object may be shared with
     // other processes, and waiters must not write it after arriving.
     const uint32_t budget =
@@ -167,13 +168,15 @@ Armed arm_sleep_unless_over(BarrierObject* object, const BarrierConstants& const
       cpu_relax();
     }
     t_spin_budget = next_spin_budget(budget, spun, seen != Round::kOpen);
-    if (seen != Round::kOpen) t_slow_rounds = after_completed_spin(t_slow_rounds);
-    if (seen != Round::kOpen) return from_round(seen, Armed::kReleasedWhileSpinning);
+    if (seen != Round::kOpen) {
+      t_slow_rounds = after_completed_spin(t_slow_rounds);
+      return from_round(seen, Armed::kReleasedWhileSpinning);
+    }
   }
   const uint32_t yield_budget =
       t_yield_budget != 0 ? t_yield_budget - 1 : policy.yield_iterations;
-  const uint32_t yields =
-      yields_before_sleeping((constants.flags & kFlagSpin) != 0, t_spin_budget, yield_budget);
+  const uint32_t yields = yields_before_sleeping(may_spin, t_spin_budget, yield_budget);
+  *time_the_sleep = may_spin && times_its_sleep(t_spin_budget, skipped_spin);
   const bool realtime = yields != 0 && calling_thread_is_realtime();
   const uint32_t tries = yields_to_try(yields, realtime);
   for (uint32_t i = 0; i < tries && !lock.unmapper_waiting(); ++i) {
@@ -361,7 +364,7 @@ __attribute__((always_inline)) inline int object_wait(BarrierObject* object,
   // Before the window: a system call on this thread's first wait only.
   if (robust) join_membership(constants.robust_semaphore);
   uint32_t round;
-  bool skipped_spin = false;
+  bool time_the_sleep = false;
   {
     // An asynchronous cancellation inside the window could leave it open for
     // good, and every later munmap in the process would wait for it. Defer it
@@ -417,7 +420,7 @@ __attribute__((always_inline)) inline int object_wait(BarrierObject* object,
         cpu_relax();
       }
     }
-    switch (arm_sleep_unless_over(object, constants, round, &skipped_spin)) {
+    switch (arm_sleep_unless_over(object, constants, round, &time_the_sleep)) {
       case Armed::kReleasedWhileSpinning:
         record->outcome = WaitOutcome::kSpun;
         return 0;
@@ -431,12 +434,11 @@ __attribute__((always_inline)) inline int object_wait(BarrierObject* object,
         break;
     }
   }
-  if ((constants.flags & kFlagSpin) == 0 || !times_its_sleep(t_spin_budget, skipped_spin)) {
-    return sleep_until_round_over(object, constants, round, scope, record);
-  }
-  const uint64_t sleep_began_ns = monotonic_ns();
+  const uint64_t sleep_began_ns = time_the_sleep ? monotonic_ns() : 0;
   const int result = sleep_until_round_over(object, constants, round, scope, record);
-  t_slow_rounds = after_timed_sleep(t_slow_rounds, round, monotonic_ns() - sleep_began_ns);
+  if (time_the_sleep) {
+    t_slow_rounds = after_timed_sleep(t_slow_rounds, round, monotonic_ns() - sleep_began_ns);
+  }
   return result;
 }
 

@@ -129,14 +129,13 @@ WaitOutcome wait_for_completion(WakeSlot& slot, uint32_t round, bool may_spin,
     if (!yield_may_help(realtime)) break;
   }
   if (tries != 0) store_yield_budget(slot, stored_yields, next_yield_budget(yield_budget, false));
-  if (!may_spin || !times_its_sleep(next_budget, skip_spin)) {
-    sleep_until_complete(slot, round, watch);
-    return WaitOutcome::kSlept;
-  }
-  const uint64_t sleep_began_ns = monotonic_ns();
+  const bool time_the_sleep = may_spin && times_its_sleep(next_budget, skip_spin);
+  const uint64_t sleep_began_ns = time_the_sleep ? monotonic_ns() : 0;
   sleep_until_complete(slot, round, watch);
-  store_slow_rounds(slot, slow,
-                    after_timed_sleep(slow, round, monotonic_ns() - sleep_began_ns));
+  if (time_the_sleep) {
+    store_slow_rounds(slot, slow,
+                      after_timed_sleep(slow, round, monotonic_ns() - sleep_began_ns));
+  }
   return WaitOutcome::kSlept;
 }
 

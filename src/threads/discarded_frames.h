@@ -25,4 +25,8 @@ struct DiscardedFrames {
   }
 };
 
+// Every frame of every stack of this thread: a jump "above everything", on
+// no signal stack (pthread_exit, or a longjmp whose target is unknown).
+inline constexpr DiscardedFrames kEveryFrame{UINTPTR_MAX, 0, 0};
+
 }  // namespace bshim
