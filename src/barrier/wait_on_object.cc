@@ -145,12 +145,27 @@ Armed from_round(Round round, Armed released_as) {
   return round == Round::kBroken ? Armed::kBroken : released_as;
 }
 
+// A round late for this thread's spin (wait_policy.h, late rounds): when
+// the spin gave up (timed only if it could spin), the budget it spun in vain
+// (0: it skipped the spin), and whether the wait counts for the record of
+// slow rounds in a row.
+struct LateRound {
+  bool timed = false;
+  uint64_t gave_up_ns = 0;
+  uint32_t spun_budget = 0;
+  bool for_slow_rounds = false;
+};
+
+// This thread's budget once the late round has completed.
+void adjust_budget_after(const LateRound& late, uint64_t waited_ns) {
+  t_spin_budget = spin_budget_after_late_round(t_spin_budget, late.spun_budget, waited_ns);
+}
+
 // Inside the exit window: spin, yield, then set the sleepers bit. Returns
 // how the round ended if it did first, kMustSleep if the bit is set and the
-// caller must sleep. *time_the_sleep: whether the caller times its sleep
-// for the record of slow rounds in a row (wait_policy.h).
+// caller must sleep; then *late says what to do once it is over.
 Armed arm_sleep_unless_over(BarrierObject* object, const BarrierConstants& constants,
-                            uint32_t round, bool* time_the_sleep) {
+                            uint32_t round, LateRound* late) {
   const WaitPolicy& policy = wait_policy();
   const UnmapLock& lock = process_unmap_lock();
   const bool may_spin = (constants.flags & kFlagSpin) != 0;
@@ -160,6 +175,7 @@ Armed arm_sleep_unless_over(BarrierObject* object, const BarrierConstants& const
     // other processes, and waiters must not write it after arriving.
     const uint32_t budget =
         t_spin_budget != 0 ? t_spin_budget : policy.initial_spin_iterations;
+    late->spun_budget = budget;
     uint32_t spun = 0;
     Round seen = Round::kOpen;
     for (; spun < budget && !lock.unmapper_waiting(); ++spun) {
@@ -176,13 +192,16 @@ Armed arm_sleep_unless_over(BarrierObject* object, const BarrierConstants& const
   const uint32_t yield_budget =
       t_yield_budget != 0 ? t_yield_budget - 1 : policy.yield_iterations;
   const uint32_t yields = yields_before_sleeping(may_spin, t_spin_budget, yield_budget);
-  *time_the_sleep = may_spin && times_its_sleep(t_spin_budget, skipped_spin);
+  late->timed = may_spin;
+  late->gave_up_ns = may_spin ? monotonic_ns() : 0;
+  late->for_slow_rounds = may_spin && times_its_sleep(t_spin_budget, skipped_spin);
   const bool realtime = yields != 0 && calling_thread_is_realtime();
   const uint32_t tries = yields_to_try(yields, realtime);
   for (uint32_t i = 0; i < tries && !lock.unmapper_waiting(); ++i) {
     const Round seen = classify_in_window(object, constants, round);
     if (seen != Round::kOpen) {
       t_yield_budget = next_yield_budget(yield_budget, true) + 1;
+      if (late->timed) adjust_budget_after(*late, monotonic_ns() - late->gave_up_ns);
       return from_round(seen, Armed::kReleasedWhileYielding);
     }
     if (!yield_may_help(realtime)) break;
@@ -194,7 +213,10 @@ Armed arm_sleep_unless_over(BarrierObject* object, const BarrierConstants& const
     const Round seen =
         classify(constants, round, state, object->generation.load(std::memory_order_relaxed),
                  object->check.load(std::memory_order_relaxed));
-    if (seen != Round::kOpen) return from_round(seen, Armed::kReleasedWhileYielding);
+    if (seen != Round::kOpen) {
+      if (late->timed) adjust_budget_after(*late, monotonic_ns() - late->gave_up_ns);
+      return from_round(seen, Armed::kReleasedWhileYielding);
+    }
     if ((state & kSleepersBit) != 0) return Armed::kMustSleep;  // another sleeper set it
     // acquire: a failed CAS may have seen the release and must carry its
     // writes. The completer's exchange or CAS sees the bit through the
@@ -364,7 +386,7 @@ __attribute__((always_inline)) inline int object_wait(BarrierObject* object,
   // Before the window: a system call on this thread's first wait only.
   if (robust) join_membership(constants.robust_semaphore);
   uint32_t round;
-  bool time_the_sleep = false;
+  LateRound late;
   {
     // An asynchronous cancellation inside the window could leave it open for
     // good, and every later munmap in the process would wait for it. Defer it
@@ -406,6 +428,9 @@ __attribute__((always_inline)) inline int object_wait(BarrierObject* object,
     // the spin of phase 1.
     if ((constants.flags & kFlagSpin) != 0) {
       const UnmapLock& lock = process_unmap_lock();
+      // Worked out before polling, off the round's critical path (as on the
+      // wake slot).
+      const uint32_t budget_if_quick = spin_budget_after_quick_round(t_spin_budget);
       for (uint32_t polls = wait_policy().quick_polls; polls != 0 && !lock.unmapper_waiting();
            --polls) {
         const Round seen = classify_in_window(object, constants, round);
@@ -414,13 +439,15 @@ __attribute__((always_inline)) inline int object_wait(BarrierObject* object,
           return EOWNERDEAD;
         }
         if (seen != Round::kOpen) {
+          // Stored only while it grows back.
+          if (__builtin_expect(budget_if_quick != t_spin_budget, 0)) t_spin_budget = budget_if_quick;
           record->outcome = WaitOutcome::kSpun;
           return 0;
         }
         cpu_relax();
       }
     }
-    switch (arm_sleep_unless_over(object, constants, round, &time_the_sleep)) {
+    switch (arm_sleep_unless_over(object, constants, round, &late)) {
       case Armed::kReleasedWhileSpinning:
         record->outcome = WaitOutcome::kSpun;
         return 0;
@@ -434,15 +461,20 @@ __attribute__((always_inline)) inline int object_wait(BarrierObject* object,
         break;
     }
   }
-  const uint64_t sleep_began_ns = time_the_sleep ? monotonic_ns() : 0;
   const int result = sleep_until_round_over(object, constants, round, scope, record);
-  if (time_the_sleep) {
-    t_slow_rounds = after_timed_sleep(t_slow_rounds, round, monotonic_ns() - sleep_began_ns);
+  if (late.timed) {
+    // At the minimum budget nobody yields: this is the sleep's length.
+    const uint64_t waited_ns = monotonic_ns() - late.gave_up_ns;
+    adjust_budget_after(late, waited_ns);
+    if (late.for_slow_rounds) t_slow_rounds = after_timed_sleep(t_slow_rounds, round, waited_ns);
   }
   return result;
 }
 
 }  // namespace
+
+uint32_t object_path_spin_budget() { return t_spin_budget; }
+void set_object_path_spin_budget(uint32_t budget) { t_spin_budget = budget; }
 
 int wait_on_object(BarrierObject* object, const BarrierConstants& constants,
                    WaitRecord* record) {

@@ -26,12 +26,14 @@ bool round_complete(const WakeSlot& slot, uint32_t round, uint32_t* open_round,
 
 // Spins within the slot's adaptive budget. Returns true if the round
 // completed meanwhile; either way, adjusts the budget for the next round and
-// stores it in *next_budget.
-bool spin_for_completion(WakeSlot& slot, uint32_t round, uint32_t* next_budget) {
+// stores it in *next_budget, and the budget it spun in *spun_budget.
+bool spin_for_completion(WakeSlot& slot, uint32_t round, uint32_t* next_budget,
+                         uint32_t* spun_budget) {
   const WaitPolicy& policy = wait_policy();
   // relaxed: a tuning hint; any recent value serves.
   const uint32_t stored = slot.spin_budget.load(std::memory_order_relaxed);
   const uint32_t budget = stored != 0 ? stored : policy.initial_spin_iterations;
+  *spun_budget = budget;
   uint32_t open_round;
   uint32_t spun = 0;
   bool completed = false;
@@ -96,23 +98,37 @@ void store_slow_rounds(WakeSlot& slot, const SlowRounds& before, const SlowRound
   }
 }
 
+// After a round that completed `waited_ns` after this waiter's spin of
+// `spun_budget` failed (or was skipped), which left the budget `halved`.
+void store_budget_after_late_round(WakeSlot& slot, uint32_t halved, uint32_t spun_budget,
+                                   uint64_t waited_ns) {
+  const uint32_t budget = spin_budget_after_late_round(halved, spun_budget, waited_ns);
+  // relaxed, and only on change, like the spin's own store.
+  if (budget != halved) slot.spin_budget.store(budget, std::memory_order_relaxed);
+}
+
 // Spins, yields, then sleeps until `round` is complete; says which phase saw it.
 WaitOutcome wait_for_completion(WakeSlot& slot, uint32_t round, bool may_spin,
                                 StuckWaitWatch& watch) {
   const WaitPolicy& policy = wait_policy();
   uint32_t open_round;
   uint32_t next_budget = 0;
+  uint32_t spun_budget = 0;  // stays 0 if the spin is skipped
   const SlowRounds slow = may_spin ? slow_rounds_of(slot) : SlowRounds{kNeverRound, 0};
   const bool skip_spin = may_spin && skips_spin(slow, round);
   if (skip_spin) {
     // The budget is at its minimum (a slow round ends only so): no yields.
     next_budget = policy.min_spin_iterations;
   } else if (may_spin) {
-    if (spin_for_completion(slot, round, &next_budget)) {
+    if (spin_for_completion(slot, round, &next_budget, &spun_budget)) {
       if (slow.in_a_row != 0) store_slow_rounds(slot, slow, after_completed_spin(slow));
       return WaitOutcome::kSpun;
     }
   }
+  // From here the round is late for the spin: how late it completes sets the
+  // budget (wait_policy.h, late rounds) and, at the minimum budget, the
+  // record of slow rounds.
+  const uint64_t gave_up_ns = may_spin ? monotonic_ns() : 0;
   // relaxed (yield budget): a tuning hint, stored as budget + 1 so 0 means
   // "not adjusted yet".
   const uint32_t stored_yields = slot.yield_budget.load(std::memory_order_relaxed);
@@ -124,17 +140,22 @@ WaitOutcome wait_for_completion(WakeSlot& slot, uint32_t round, bool may_spin,
   for (uint32_t i = 0; i < tries; ++i) {
     if (round_complete(slot, round, &open_round)) {
       store_yield_budget(slot, stored_yields, next_yield_budget(yield_budget, true));
+      if (may_spin) {
+        store_budget_after_late_round(slot, next_budget, spun_budget, monotonic_ns() - gave_up_ns);
+      }
       return WaitOutcome::kYielded;
     }
     if (!yield_may_help(realtime)) break;
   }
   if (tries != 0) store_yield_budget(slot, stored_yields, next_yield_budget(yield_budget, false));
-  const bool time_the_sleep = may_spin && times_its_sleep(next_budget, skip_spin);
-  const uint64_t sleep_began_ns = time_the_sleep ? monotonic_ns() : 0;
   sleep_until_complete(slot, round, watch);
-  if (time_the_sleep) {
-    store_slow_rounds(slot, slow,
-                      after_timed_sleep(slow, round, monotonic_ns() - sleep_began_ns));
+  if (may_spin) {
+    // At the minimum budget nobody yields: this is the sleep's length.
+    const uint64_t waited_ns = monotonic_ns() - gave_up_ns;
+    store_budget_after_late_round(slot, next_budget, spun_budget, waited_ns);
+    if (times_its_sleep(next_budget, skip_spin)) {
+      store_slow_rounds(slot, slow, after_timed_sleep(slow, round, waited_ns));
+    }
   }
   return WaitOutcome::kSlept;
 }

@@ -163,8 +163,17 @@ __attribute__((always_inline)) inline int wait_on_wake_slot(const BarrierConstan
     // complete here, and the waiter returns without a call. acquire: the
     // completer's release advance carries every participant's writes.
     if ((constants.flags & kFlagSpin) != 0) {
+      // The budget after a round seen here, worked out before polling: this
+      // waiter is early, and the instant it sees the release is the round's
+      // critical path. relaxed: a tuning hint, like every budget access.
+      const uint32_t stored_budget = slot.spin_budget.load(std::memory_order_relaxed);
+      const uint32_t budget_if_quick = spin_budget_after_quick_round(stored_budget);
       for (uint32_t polls = wait_policy().quick_polls; polls != 0; --polls) {
         if (round_is_after(slot.open_round.load(std::memory_order_acquire), round)) {
+          // Stored only while it grows back: a steady program writes nothing.
+          if (__builtin_expect(budget_if_quick != stored_budget, 0)) {
+            slot.spin_budget.store(budget_if_quick, std::memory_order_relaxed);
+          }
           record->outcome = WaitOutcome::kSpun;
           return 0;
         }

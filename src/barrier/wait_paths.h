@@ -34,4 +34,9 @@ int wait_on_object(BarrierObject* object, const BarrierConstants& constants,
 // thread's record (wait_around.h), with the path inlined into it.
 int plain_wait_on_object(pthread_barrier_t* barrier, const BarrierConstants& constants);
 
+// The calling thread's adaptive spin budget on the object path
+// (wait_policy.h; 0: never adjusted, the initial one). For tests.
+uint32_t object_path_spin_budget();
+void set_object_path_spin_budget(uint32_t budget);
+
 }  // namespace bshim

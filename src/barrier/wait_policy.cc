@@ -30,6 +30,7 @@ constinit WaitPolicy g_policy{
     iterations_for(kDefaultMaxSpinNs, kAssumedRelaxNs),
     kDefaultYields,
     iterations_for(kQuickPollNs, kAssumedRelaxNs),
+    kAssumedRelaxNs,
 };
 
 // Median-free but robust enough: the fastest of a few short runs, so that a
@@ -84,6 +85,7 @@ void configure_wait_policy() {
     }
     initial_ns = clamped;
   }
+  g_policy.relax_ns = static_cast<uint32_t>(relax_ns < UINT32_MAX ? relax_ns : UINT32_MAX);
   g_policy.min_spin_iterations = iterations_for(min_ns, relax_ns);
   g_policy.max_spin_iterations = iterations_for(max_ns, relax_ns);
   g_policy.initial_spin_iterations = iterations_for(initial_ns, relax_ns);
@@ -102,17 +104,28 @@ uint32_t next_spin_budget(uint32_t budget, uint32_t spun, bool satisfied_by_spin
   } else if (2ULL * spun > budget) {
     // The round needed most of the budget: cover twice what it took.
     next = 2ULL * spun;
-  } else if (budget < policy.initial_spin_iterations) {
+  } else {
     // Quick rounds after a shrink: grow back gently towards the initial
     // budget, so one preempted participant does not leave a balanced program
     // sleeping for good. A budget above the initial one costs nothing while
     // rounds complete early, and halves as soon as they stop doing so.
-    const uint64_t grown = budget + budget / 8 + 1;
-    next = grown < policy.initial_spin_iterations ? grown : policy.initial_spin_iterations;
+    next = spin_budget_after_quick_round(budget);
   }
   if (next < policy.min_spin_iterations) next = policy.min_spin_iterations;
   if (next > policy.max_spin_iterations) next = policy.max_spin_iterations;
   return static_cast<uint32_t>(next);
+}
+
+uint32_t spin_budget_after_late_round(uint32_t halved, uint32_t spun_budget, uint64_t waited_ns) {
+  const WaitPolicy& policy = g_policy;
+  const uint64_t waited = waited_ns / (policy.relax_ns != 0 ? policy.relax_ns : 1);
+  // The whole wait since the spin began, in iterations.
+  const uint64_t whole = static_cast<uint64_t>(spun_budget) + waited;
+  if (whole >= policy.initial_spin_iterations) return halved;
+  uint64_t covering = 2 * whole;
+  if (covering > policy.initial_spin_iterations) covering = policy.initial_spin_iterations;
+  if (covering < policy.min_spin_iterations) covering = policy.min_spin_iterations;
+  return covering > halved ? static_cast<uint32_t>(covering) : halved;
 }
 
 UsableCpus usable_cpus() {

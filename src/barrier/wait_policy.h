@@ -16,8 +16,10 @@
 // The spin budget adapts per barrier (wake-slot path) or per thread (object
 // path) to what recent rounds needed: a round that used most of the budget
 // lets it grow to twice the spin it took; a round that had to yield or sleep
-// halves it; quick rounds bring a shrunken budget gently back to the initial
-// one. It stays between the configured minimum and maximum, so a balanced
+// halves it, unless it completed soon after the spin gave up (late rounds,
+// below); quick rounds, those of phase 0 included, bring a shrunken budget
+// gently back to the initial one.
+// It stays between the configured minimum and maximum, so a balanced
 // program spins long enough never to sleep, and a program whose rounds wait on
 // a slow participant stops burning a core per waiter.
 //
@@ -49,6 +51,8 @@ struct WaitPolicy {
   // kQuickPollNs worth, never more than the smallest spin budget (0 when
   // spinning is switched off by BARRIER_SHIM_SPIN_MIN_NS=0).
   uint32_t quick_polls;
+  // What one cpu_relax() iteration costs, in nanoseconds (at least 1).
+  uint32_t relax_ns;
 };
 
 // Phase 0's length: a round of 2-16 balanced members completes well within
@@ -84,6 +88,37 @@ void configure_wait_policy();
 // The adaptive step: the next budget after a wait that was satisfied after
 // `spun` iterations (`satisfied_by_spin`), or that had to yield or sleep.
 uint32_t next_spin_budget(uint32_t budget, uint32_t spun, bool satisfied_by_spin);
+
+// The budget after a round that completed while its waiter polled in phase
+// 0, from `stored` (0: never adjusted, the initial one): a shrunken budget
+// grows by an eighth towards the initial one, as after a quick spin, and any
+// other stays. Phase 0 sees most rounds of a balanced program, so without
+// this a budget that a few disturbances had halved to the minimum stayed
+// there for good (the spin that would raise it hardly ever ran), and every
+// later disturbance longer than the minimum sent a waiter to sleep.
+inline uint32_t spin_budget_after_quick_round(uint32_t stored) {
+  const uint32_t initial = wait_policy().initial_spin_iterations;
+  if (stored == 0 || stored >= initial) return stored;
+  const uint32_t grown = stored + stored / 8 + 1;
+  return grown < initial ? grown : initial;
+}
+
+// Late rounds. A waiter whose spin of `spun_budget` iterations failed (0:
+// it skipped the spin), which left the budget `halved`, saw its round
+// complete `waited_ns` later, yielding or asleep. A round whose whole wait
+// (the spin and the rest) fits in the initial budget was only a little
+// late: the yields or the sleep and wake-up cost more than spinning on
+// would have (a wake-up's latency lands on the round: 4-16 us on the 2-CPU
+// VM), and halving again would make the next such round sleep too. The
+// budget becomes twice the whole wait instead, at most the initial budget
+// (which then still covers it). Why it matters: a woken member arrives late in the next round by
+// its wake-up's latency, so once the budget is below that latency, each
+// round's sleeper sends a waiter of the next round to sleep (a convoy:
+// 4000-5000 sleeps in 200 ms of a balanced 2-thread benchmark, issue 16).
+// A round later than that (a slow member) keeps the halved budget: a
+// budget that could not cover its wait would only add a failed spin to
+// every such round.
+uint32_t spin_budget_after_late_round(uint32_t halved, uint32_t spun_budget, uint64_t waited_ns);
 
 // Slow rounds in a row. A waiter that spun its minimum budget (it got
 // there by halving after at least four waits that slept; a round that

@@ -51,6 +51,10 @@ inline pthread_barrier_t* shared_barrier_in_page(unsigned count) {
   return barrier;
 }
 
+// How long a test repeats a round whose outcome needs a prompt wake-up
+// (a loaded machine delays most of them), before it gives up.
+inline constexpr uint64_t kRetryForNs = 3'000'000'000;
+
 // Polls (bounded, about 5 s) until `condition` holds.
 template <typename Condition>
 bool eventually(Condition condition) {

@@ -44,6 +44,59 @@ TEST(WaitPolicy, QuickRoundsBringAShrunkenBudgetBackToTheInitialOne) {
   EXPECT_EQ(budget, wait_policy().initial_spin_iterations);
 }
 
+TEST(WaitPolicy, ARoundSeenInPhaseZeroGrowsAShrunkenBudgetByAnEighth) {
+  const uint32_t shrunken = wait_policy().min_spin_iterations;
+  EXPECT_EQ(bshim::spin_budget_after_quick_round(shrunken), shrunken + shrunken / 8 + 1);
+}
+
+TEST(WaitPolicy, RoundsSeenInPhaseZeroBringAShrunkenBudgetBackToTheInitialOneAndNoFurther) {
+  uint32_t budget = wait_policy().min_spin_iterations;
+  for (int round = 0; round < 200; ++round) budget = bshim::spin_budget_after_quick_round(budget);
+  EXPECT_EQ(budget, wait_policy().initial_spin_iterations);
+}
+
+TEST(WaitPolicy, ARoundSeenInPhaseZeroLeavesAnInitialOrLargerBudgetAlone) {
+  // Nothing to store: a steady program never writes its budget.
+  EXPECT_EQ(bshim::spin_budget_after_quick_round(0), 0u);  // never adjusted
+  const uint32_t large = wait_policy().max_spin_iterations;
+  EXPECT_EQ(bshim::spin_budget_after_quick_round(large), large);
+}
+
+// Late rounds: the budget after a round that completed `waited_ns` after the
+// spin gave up. Nanoseconds from iterations with the calibrated cost of one.
+uint64_t ns_of(uint64_t iterations) { return iterations * wait_policy().relax_ns; }
+
+TEST(WaitPolicy, ARoundSoonAfterTheSpinGaveUpMakesTheBudgetTwiceTheWholeWait) {
+  const uint32_t spun = wait_policy().min_spin_iterations;
+  const uint32_t halved = spun;  // at the minimum, halving stays there
+  const uint32_t waited = spun / 2;
+  EXPECT_EQ(bshim::spin_budget_after_late_round(halved, spun, ns_of(waited)), 2 * (spun + waited));
+}
+
+TEST(WaitPolicy, ALateRoundNeverRaisesTheBudgetAboveTheInitialOne) {
+  const uint32_t initial = wait_policy().initial_spin_iterations;
+  const uint32_t spun = initial / 2;
+  EXPECT_EQ(bshim::spin_budget_after_late_round(spun / 2, spun, ns_of(initial / 4)), initial);
+}
+
+TEST(WaitPolicy, ARoundLaterThanTheInitialBudgetKeepsTheHalvedBudget) {
+  // A slow member: a budget that could not cover the wait only adds a
+  // failed spin to every round.
+  const uint32_t initial = wait_policy().initial_spin_iterations;
+  const uint32_t spun = wait_policy().min_spin_iterations;
+  EXPECT_EQ(bshim::spin_budget_after_late_round(spun, spun, ns_of(initial)), spun);
+}
+
+TEST(WaitPolicy, ALateRoundAfterASkippedSpinCountsOnlyItsWait) {
+  const uint32_t minimum = wait_policy().min_spin_iterations;
+  EXPECT_EQ(bshim::spin_budget_after_late_round(minimum, 0, ns_of(minimum)), 2 * minimum);
+}
+
+TEST(WaitPolicy, ALateRoundNeverLowersTheBudgetBelowTheHalvedOne) {
+  const uint32_t initial = wait_policy().initial_spin_iterations;
+  EXPECT_EQ(bshim::spin_budget_after_late_round(initial, 1, 0), initial);
+}
+
 // Slow rounds in a row (wait_policy.h): the record a budget's owner keeps.
 
 constexpr uint64_t kLongSleepNs = 1'000'000;  // a member 1 ms late

@@ -10,6 +10,7 @@
 #include "barrier/barrier_object_access.h"
 #include "barrier/wait_on_wake_slot.h"
 #include "barrier/wait_policy.h"
+#include "os/monotonic_clock.h"
 #include "test_support.h"
 #include "barrier/wake_slots.h"
 
@@ -137,8 +138,11 @@ void one_round_completed_after_the_waiter_sleeps(int index, uint32_t round, uint
     bshim::wait_for_round_on_slot(slot, constants, round, record);
   });
   while (slot.sleepers.load() == 0) sched_yield();
-  const struct timespec late = {0, static_cast<long>(late_ns)};
-  nanosleep(&late, nullptr);
+  // (Not even a nanosleep of 0 when not late: it lasts the timer slack, 50 us.)
+  if (late_ns != 0) {
+    const struct timespec late = {0, static_cast<long>(late_ns)};
+    nanosleep(&late, nullptr);
+  }
   bshim::wake_slot_detail::complete_round(slot, round);
   waiter.join();
 }
@@ -173,6 +177,38 @@ TEST(WakeSlotWaiting, LongSleepsRoundAfterRoundMakeTheNextWaiterSkipItsSpin) {
   one_round_completed_after_the_waiter_sleeps(index, round, kLateNs);
   EXPECT_EQ(slot.spin_budget.load(), probe_budget) << "the waiter spun (and halved its budget)";
   bshim::release_wake_slot(index, kAddress, kGeneration);
+}
+
+// A round completed as soon as its waiter sleeps, after a failed spin at the
+// minimum budget: the whole wait is the minimum spin and a wake-up, far
+// within the initial budget, so the budget rises instead of staying halved
+// at the minimum (wait_policy.h, late rounds). Only a wake-up slower than
+// the initial budget keeps the minimum: on a loaded machine most are, hence
+// tries for up to bshim_test::kRetryForNs.
+TEST(WakeSlotWaiting, ARoundThatCompletesSoonAfterTheSpinGaveUpRaisesTheBudget) {
+  constexpr uintptr_t kAddress = 0x7e57'0000'0140;
+  constexpr uint32_t kGeneration = 81;
+  constexpr uint32_t kFirstRound = 800;
+  const int index = bshim::claim_wake_slot(kAddress, kGeneration);
+  ASSERT_GE(index, 0);
+  bshim::WakeSlot& slot = bshim::wake_slot(index);
+  slot.arrivals.store(bshim::state_for_round(kFirstRound));
+  slot.open_round.store(kFirstRound);
+  slot.slow_last.store(bshim::kNeverRound);
+  slot.slow_in_a_row.store(0);
+  const uint32_t minimum = bshim::wait_policy().min_spin_iterations;
+  uint32_t round = kFirstRound;
+  uint32_t after = minimum;
+  const uint64_t give_up_ns = bshim::monotonic_ns() + bshim_test::kRetryForNs;
+  while (after <= minimum && bshim::monotonic_ns() < give_up_ns) {
+    slot.spin_budget.store(minimum);
+    one_round_completed_after_the_waiter_sleeps(index, round, 0);
+    after = slot.spin_budget.load();
+    round = bshim::next_round(round);
+  }
+  bshim::release_wake_slot(index, kAddress, kGeneration);
+  EXPECT_GT(after, minimum) << "halved again, at the minimum";
+  EXPECT_LE(after, bshim::wait_policy().initial_spin_iterations);
 }
 
 }  // namespace

@@ -1,0 +1,144 @@
+// How each wait path moves its adaptive spin budget (wait_policy.h): rounds
+// seen in phase 0 bring a shrunken budget back, and a round that completes
+// soon after the spin gave up raises it instead of halving it. The wake
+// slot keeps one budget per barrier, the object path one per thread.
+#include <gtest/gtest.h>
+#include <pthread.h>
+#include <sched.h>
+
+#include <atomic>
+#include <thread>
+
+#include "barrier/barrier.h"
+#include "barrier/barrier_object_access.h"
+#include "barrier/wait_on_wake_slot.h"
+#include "barrier/wait_paths.h"
+#include "barrier/wait_policy.h"
+#include "barrier/wake_slots.h"
+#include "contract/barrier_layout.h"
+#include "os/monotonic_clock.h"
+#include "test_support.h"
+
+namespace {
+
+using bshim::wait_policy;
+
+// Rounds of two threads in the tests below: enough quick rounds to climb
+// from the minimum to the initial budget (an eighth at a time: about 20)
+// many times over, even if a few rounds sleep on a loaded machine.
+constexpr int kRounds = 400;
+
+bool may_spin(pthread_barrier_t* barrier) {
+  return (bshim::as_object(barrier)->flags.load() & bshim::kFlagSpin) != 0;
+}
+
+// A round that is already over when its waiter first polls: the waiter of
+// round `round` on the slot sees it at once, in phase 0, and leaves.
+TEST(SpinBudget, ARoundSeenInPhaseZeroGrowsTheWakeSlotsShrunkenBudgetBack) {
+  constexpr uintptr_t kAddress = 0x7e57'0000'0100;
+  constexpr uint32_t kGeneration = 80;
+  constexpr uint32_t kRound = 900;
+  const int index = bshim::claim_wake_slot(kAddress, kGeneration);
+  ASSERT_GE(index, 0);
+  bshim::WakeSlot& slot = bshim::wake_slot(index);
+  slot.arrivals.store(bshim::state_for_round(kRound));
+  slot.open_round.store(bshim::next_round(kRound));
+  const uint32_t shrunken = wait_policy().min_spin_iterations;
+  slot.spin_budget.store(shrunken);
+  bshim::BarrierConstants constants{};
+  constants.count = 2;
+  constants.flags = bshim::kFlagSpin | (static_cast<uint32_t>(index + 1) << bshim::kSlotShift);
+  int result;
+  bshim::WaitRecord record;
+  {
+    bshim::TrackedWait tracked(reinterpret_cast<const void*>(kAddress), kGeneration, &record);
+    record.tracked = &tracked;
+    result = bshim::wait_on_wake_slot(constants, slot, &record);
+  }
+  const uint32_t after = slot.spin_budget.load();
+  bshim::release_wake_slot(index, kAddress, kGeneration);
+  EXPECT_EQ(result, 0);
+  EXPECT_EQ(record.outcome, bshim::WaitOutcome::kSpun) << "not seen in phase 0";
+  EXPECT_EQ(after, bshim::spin_budget_after_quick_round(shrunken));
+  EXPECT_GT(after, shrunken);
+}
+
+// Two threads run kRounds balanced rounds at `barrier`, each starting from
+// the minimum budget (`set_budget`); returns the largest budget either saw
+// (`read_budget`) after one of its waits.
+template <typename Read, typename Set>
+uint32_t largest_budget_over_balanced_rounds(pthread_barrier_t* barrier, Read read_budget,
+                                             Set set_budget) {
+  std::atomic<uint32_t> largest{0};
+  set_budget(wait_policy().min_spin_iterations);
+  bshim_test::run_threads(2, [&](unsigned) {
+    set_budget(wait_policy().min_spin_iterations);
+    bshim::barrier_wait(barrier);  // both start from the minimum
+    for (int round = 0; round < kRounds; ++round) {
+      bshim::barrier_wait(barrier);
+      uint32_t seen = read_budget();
+      uint32_t known = largest.load();
+      while (seen > known && !largest.compare_exchange_weak(known, seen)) {
+      }
+    }
+  });
+  return largest.load();
+}
+
+TEST(SpinBudget, BalancedRoundsBringTheWakeSlotsShrunkenBudgetBackToTheInitialOne) {
+  pthread_barrier_t barrier;
+  ASSERT_EQ(bshim::barrier_init(&barrier, nullptr, 2), 0);
+  if (!may_spin(&barrier)) GTEST_SKIP() << "fewer than 2 CPUs: nobody spins";
+  const int index = bshim::wake_slot_index(bshim::as_object(&barrier)->flags.load());
+  ASSERT_GE(index, 0);
+  bshim::WakeSlot& slot = bshim::wake_slot(index);
+  const uint32_t largest = largest_budget_over_balanced_rounds(
+      &barrier, [&] { return slot.spin_budget.load(); },
+      [&](uint32_t budget) { slot.spin_budget.store(budget); });
+  EXPECT_EQ(bshim::barrier_destroy(&barrier), 0);
+  EXPECT_EQ(largest, wait_policy().initial_spin_iterations);
+}
+
+TEST(SpinBudget, BalancedRoundsBringAThreadsShrunkenObjectPathBudgetBackToTheInitialOne) {
+  pthread_barrier_t* barrier = bshim_test::shared_barrier_in_page(2);
+  ASSERT_NE(barrier, nullptr);
+  if (!may_spin(barrier)) GTEST_SKIP() << "fewer than 2 CPUs: nobody spins";
+  ASSERT_LT(bshim::wake_slot_index(bshim::as_object(barrier)->flags.load()), 0);
+  const uint32_t largest = largest_budget_over_balanced_rounds(
+      barrier, [] { return bshim::object_path_spin_budget(); },
+      [](uint32_t budget) { bshim::set_object_path_spin_budget(budget); });
+  EXPECT_EQ(bshim::barrier_destroy(barrier), 0);
+  bshim_test::unmap_barrier_page(barrier);
+  EXPECT_EQ(largest, wait_policy().initial_spin_iterations);
+}
+
+// The object path: a waiter at the minimum budget whose spin fails, and
+// whose round this thread completes as soon as the waiter has said it will
+// sleep (the sleepers bit). Its whole wait is the minimum spin and a
+// wake-up, far within the initial budget, so its budget rises; only a
+// wake-up slower than the initial budget keeps the minimum: on a loaded
+// machine most are, hence tries for up to bshim_test::kRetryForNs.
+TEST(SpinBudget, ARoundThatCompletesSoonAfterTheSpinGaveUpRaisesAThreadsObjectPathBudget) {
+  pthread_barrier_t* barrier = bshim_test::shared_barrier_in_page(2);
+  ASSERT_NE(barrier, nullptr);
+  if (!may_spin(barrier)) GTEST_SKIP() << "fewer than 2 CPUs: nobody spins";
+  const uint32_t minimum = wait_policy().min_spin_iterations;
+  uint32_t after = minimum;
+  const uint64_t give_up_ns = bshim::monotonic_ns() + bshim_test::kRetryForNs;
+  while (after <= minimum && bshim::monotonic_ns() < give_up_ns) {
+    std::thread waiter([&] {
+      bshim::set_object_path_spin_budget(minimum);
+      bshim::barrier_wait(barrier);
+      after = bshim::object_path_spin_budget();
+    });
+    while ((bshim::as_object(barrier)->state.load() & bshim::kSleepersBit) == 0) sched_yield();
+    bshim::barrier_wait(barrier);
+    waiter.join();
+  }
+  EXPECT_EQ(bshim::barrier_destroy(barrier), 0);
+  bshim_test::unmap_barrier_page(barrier);
+  EXPECT_GT(after, minimum) << "halved again, at the minimum";
+  EXPECT_LE(after, wait_policy().initial_spin_iterations);
+}
+
+}  // namespace
