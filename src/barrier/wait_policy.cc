@@ -121,9 +121,10 @@ uint32_t spin_budget_after_late_round(uint32_t halved, uint32_t spun_budget, uin
   const uint64_t waited = waited_ns / (policy.relax_ns != 0 ? policy.relax_ns : 1);
   // The whole wait since the spin began, in iterations.
   const uint64_t whole = static_cast<uint64_t>(spun_budget) + waited;
-  if (whole >= policy.initial_spin_iterations) return halved;
+  // Twice the whole wait must fit in the initial budget (wait_policy.h: a
+  // round that waited for most of it may have waited for a slow member).
+  if (2 * whole > policy.initial_spin_iterations) return halved;
   uint64_t covering = 2 * whole;
-  if (covering > policy.initial_spin_iterations) covering = policy.initial_spin_iterations;
   if (covering < policy.min_spin_iterations) covering = policy.min_spin_iterations;
   return covering > halved ? static_cast<uint32_t>(covering) : halved;
 }

@@ -106,18 +106,25 @@ inline uint32_t spin_budget_after_quick_round(uint32_t stored) {
 // Late rounds. A waiter whose spin of `spun_budget` iterations failed (0:
 // it skipped the spin), which left the budget `halved`, saw its round
 // complete `waited_ns` later, yielding or asleep. A round whose whole wait
-// (the spin and the rest) fits in the initial budget was only a little
+// (the spin and the rest) fits in half the initial budget was only a little
 // late: the yields or the sleep and wake-up cost more than spinning on
 // would have (a wake-up's latency lands on the round: 4-16 us on the 2-CPU
 // VM), and halving again would make the next such round sleep too. The
-// budget becomes twice the whole wait instead, at most the initial budget
-// (which then still covers it). Why it matters: a woken member arrives late in the next round by
+// budget becomes twice the whole wait instead (so at most the initial
+// budget). Why it matters: a woken member arrives late in the next round by
 // its wake-up's latency, so once the budget is below that latency, each
 // round's sleeper sends a waiter of the next round to sleep (a convoy:
 // 4000-5000 sleeps in 200 ms of a balanced 2-thread benchmark, issue 16).
-// A round later than that (a slow member) keeps the halved budget: a
-// budget that could not cover its wait would only add a failed spin to
-// every such round.
+// A round later than that keeps the halved budget: a budget that could not
+// cover its wait would only add a failed spin to every such round. Why half
+// and not the whole initial budget: a waiter that slept arrives late itself
+// by its wake-up's latency, so the wait it measures in the next round is
+// that much shorter than the slow member's lateness. With the whole initial
+// budget as the limit, a member late by a little more than it (55-70 us)
+// measured 40-55 us, the raised budget covered the next (shortened) wait,
+// that spin doubled the budget past the lateness, and the partner then spun
+// through every round instead of sleeping: 4 times the CPU per round of
+// the halving it replaced, at 2 threads or processes on 2 CPUs.
 uint32_t spin_budget_after_late_round(uint32_t halved, uint32_t spun_budget, uint64_t waited_ns);
 
 // Slow rounds in a row. A waiter that spun its minimum budget (it got

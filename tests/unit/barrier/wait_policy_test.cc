@@ -73,10 +73,48 @@ TEST(WaitPolicy, ARoundSoonAfterTheSpinGaveUpMakesTheBudgetTwiceTheWholeWait) {
   EXPECT_EQ(bshim::spin_budget_after_late_round(halved, spun, ns_of(waited)), 2 * (spun + waited));
 }
 
-TEST(WaitPolicy, ALateRoundNeverRaisesTheBudgetAboveTheInitialOne) {
+TEST(WaitPolicy, ALateRoundWhoseWholeWaitExceedsHalfTheInitialBudgetKeepsTheHalvedBudget) {
+  // Twice it would not fit in the initial budget.
   const uint32_t initial = wait_policy().initial_spin_iterations;
   const uint32_t spun = initial / 2;
-  EXPECT_EQ(bshim::spin_budget_after_late_round(spun / 2, spun, ns_of(initial / 4)), initial);
+  EXPECT_EQ(bshim::spin_budget_after_late_round(spun / 2, spun, ns_of(initial / 4)), spun / 2);
+}
+
+TEST(WaitPolicy, ALateRoundOfHalfTheInitialBudgetMakesTheBudgetTheInitialOne) {
+  const uint32_t initial = wait_policy().initial_spin_iterations & ~1u;
+  const uint32_t spun = wait_policy().min_spin_iterations;
+  EXPECT_EQ(bshim::spin_budget_after_late_round(spun, spun, ns_of(initial / 2 - spun)), initial);
+}
+
+// A member late by a little more than the initial budget, round after
+// round, and its partner, who arrives late itself by its wake-up's latency
+// after each round it slept (so it measures a shorter wait then). The
+// partner must keep sleeping: a spin that covered the shortened wait would
+// double the budget past the lateness, and it would spin through every
+// round from then on. Returns how many of the last `rounds` it spun.
+int rounds_spun_waiting_for(uint64_t late_iterations, uint64_t wake_up_iterations, int rounds) {
+  uint32_t budget = wait_policy().min_spin_iterations;
+  uint64_t own_lateness = 0;
+  int spun_rounds = 0;
+  for (int round = 0; round < 2 * rounds; ++round) {
+    const uint64_t wait = late_iterations - own_lateness;
+    if (wait <= budget) {
+      budget = bshim::next_spin_budget(budget, static_cast<uint32_t>(wait), true);
+      own_lateness = 0;
+      if (round >= rounds) ++spun_rounds;
+    } else {
+      const uint32_t halved = bshim::next_spin_budget(budget, budget, false);
+      budget = bshim::spin_budget_after_late_round(halved, budget, ns_of(wait - budget));
+      own_lateness = wake_up_iterations;
+    }
+  }
+  return spun_rounds;
+}
+
+TEST(WaitPolicy, APartnerOfAMemberLateByALittleMoreThanTheInitialBudgetKeepsSleeping) {
+  const uint64_t initial = wait_policy().initial_spin_iterations;
+  // 55 us late, 15 us wake-ups, with the default 50 us initial budget.
+  EXPECT_EQ(rounds_spun_waiting_for(initial * 11 / 10, initial * 3 / 10, 100), 0);
 }
 
 TEST(WaitPolicy, ARoundLaterThanTheInitialBudgetKeepsTheHalvedBudget) {
