@@ -16,7 +16,9 @@
 #   --keep       keep the work directory (pan sources, outputs, trails)
 # Environment: SPIN (default: spin), CC (default: cc), MODEL_MEMLIM_MB
 # (default 2048) and MODEL_SECONDS (default 180): a search that needs more
-# memory or time than that stops, and its check fails.
+# memory or time than that stops, and its check fails; MODEL_JOBS (default:
+# the number of CPUs): checks run at once (each compiles and runs its own
+# pan; the lines still come out in models.txt's order, once all are done).
 set -u
 
 model_dir=$(cd "$(dirname "$0")" && pwd)
@@ -24,6 +26,8 @@ spin_cmd=${SPIN:-spin}
 cc_cmd=${CC:-cc}
 memlim_mb=${MODEL_MEMLIM_MB:-2048}
 seconds_limit=${MODEL_SECONDS:-180}
+jobs_limit=${MODEL_JOBS:-$(nproc 2>/dev/null || echo 1)}
+case $jobs_limit in ''|*[!0-9]*|0) jobs_limit=1 ;; esac
 only='*'
 keep=0
 while [ $# -gt 0 ]; do
@@ -167,17 +171,29 @@ while read -r name model expect defines; do
   # shellcheck disable=SC2254
   case $name in $only) ;; *) continue ;; esac
   checks=$((checks + 1))
-  # shellcheck disable=SC2086  # defines are separate words
-  if ! run_check "$name" "$model" "$expect" $defines; then
-    unexpected=$((unexpected + 1))
-  fi
-  echo "$line"
+  # Each check in the background, its report line and verdict in files
+  # named by its place in models.txt; at most jobs_limit at once.
+  result=$work/result.$(printf '%04d' "$checks")
+  (
+    status=0
+    # shellcheck disable=SC2086  # defines are separate words
+    run_check "$name" "$model" "$expect" $defines || status=1
+    printf '%s\n' "$line" >"$result.line"
+    echo "$status" >"$result.status"
+  ) </dev/null &
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs_limit" ]; do wait -n; done
 done <"$model_dir/models.txt"
+wait
 
 if [ "$checks" = 0 ]; then
   echo "no check matches '$only'"
   exit 1
 fi
+for ((i = 1; i <= checks; i++)); do
+  result=$work/result.$(printf '%04d' "$i")
+  if [ -f "$result.line" ]; then cat "$result.line"; else echo "check $i: FAIL: no report"; fi
+  [ "$(cat "$result.status" 2>/dev/null)" = 0 ] || unexpected=$((unexpected + 1))
+done
 echo "model: $checks checks, $((checks - unexpected)) as expected, $unexpected not" \
   "($soak_skipped larger ones only with BSHIM_SOAK=1)"
 [ "$unexpected" = 0 ]
