@@ -14,6 +14,7 @@
 #include "barrier/arrival_tree.h"
 #include "barrier/barrier.h"
 #include "barrier/barrier_object_access.h"
+#include "scratch_slot.h"
 #include "barrier/wake_slots.h"
 #include "test_support.h"
 
@@ -30,30 +31,20 @@ class TreeMode {
   TreeMode& operator=(const TreeMode&) = delete;
 };
 
-// A wake slot of its own for a made-up barrier address, given back at the end.
-class OwnSlot {
+// A wake slot of its own for a made-up barrier address, given back at the
+// end, and what its arrival tree holds.
+class OwnSlot : public bshim_test::ScratchSlot {
  public:
-  OwnSlot() : index_(bshim::claim_wake_slot(kAddress, kGeneration)) {}
-  ~OwnSlot() {
-    if (index_ >= 0) bshim::release_wake_slot(index_, kAddress, kGeneration);
-  }
-  OwnSlot(const OwnSlot&) = delete;
-  OwnSlot& operator=(const OwnSlot&) = delete;
-  int index() const { return index_; }
-  uint32_t leaves() const { return bshim::wake_slot_owner(index_).leaves.load(); }
+  OwnSlot() : ScratchSlot(0x7e57'0000'0040, 77) {}
+  uint32_t leaves() const { return bshim::wake_slot_owner(index()).leaves.load(); }
   uint32_t capacity(uint32_t leaf) const {
-    const bshim::WakeSlotOwner& owner = bshim::wake_slot_owner(index_);
+    const bshim::WakeSlotOwner& owner = bshim::wake_slot_owner(index());
     return owner.leaf_capacity.load() + (leaf < owner.larger_leaves.load() ? 1 : 0);
   }
   uint32_t leaf_arrivals(uint32_t leaf, uint32_t round) const {
-    const uint64_t word = bshim::arrival_tree(index_).leaves[leaf].word.load();
+    const uint64_t word = bshim::arrival_tree(index()).leaves[leaf].word.load();
     return bshim::leaf_round(word) == round ? bshim::leaf_arrivals(word) : 0;
   }
-
- private:
-  static constexpr uintptr_t kAddress = 0x7e57'0000'0040;
-  static constexpr uint32_t kGeneration = 77;
-  int index_;
 };
 
 constexpr uint32_t kFirstRound = 1000;

@@ -19,6 +19,7 @@
 #include "barrier/wake_slots.h"
 #include "contract/barrier_layout.h"
 #include "os/monotonic_clock.h"
+#include "scratch_slot.h"
 #include "test_support.h"
 #include "../../behaviour/single_step.h"
 
@@ -47,28 +48,22 @@ bool may_spin(pthread_barrier_t* barrier) {
 // A round that is already over when its waiter first polls: the waiter of
 // round `round` on the slot sees it at once, in phase 0, and leaves.
 TEST(SpinBudget, ARoundSeenInPhaseZeroGrowsTheWakeSlotsShrunkenBudgetBack) {
-  constexpr uintptr_t kAddress = 0x7e57'0000'0100;
-  constexpr uint32_t kGeneration = 80;
   constexpr uint32_t kRound = 900;
-  const int index = bshim::claim_wake_slot(kAddress, kGeneration);
-  ASSERT_GE(index, 0);
-  bshim::WakeSlot& slot = bshim::wake_slot(index);
-  slot.arrivals.store(bshim::state_for_round(kRound));
+  bshim_test::ScratchSlot scratch(0x7e57'0000'0100, 80);
+  ASSERT_TRUE(scratch.claimed());
+  bshim::WakeSlot& slot = scratch.open_at(kRound);
   slot.open_round.store(bshim::next_round(kRound));
   const uint32_t shrunken = wait_policy().min_spin_iterations;
   slot.spin_budget.store(shrunken);
-  bshim::BarrierConstants constants{};
-  constants.count = 2;
-  constants.flags = bshim::kFlagSpin | (static_cast<uint32_t>(index + 1) << bshim::kSlotShift);
   int result;
   bshim::WaitRecord record;
   {
-    bshim::TrackedWait tracked(reinterpret_cast<const void*>(kAddress), kGeneration, &record);
+    bshim::TrackedWait tracked(reinterpret_cast<const void*>(scratch.address()), scratch.generation(),
+                               &record);
     record.tracked = &tracked;
-    result = bshim::wait_on_wake_slot(constants, slot, &record);
+    result = bshim::wait_on_wake_slot(scratch.spinning_constants(2), slot, &record);
   }
   const uint32_t after = slot.spin_budget.load();
-  bshim::release_wake_slot(index, kAddress, kGeneration);
   EXPECT_EQ(result, 0);
   EXPECT_EQ(record.outcome, bshim::WaitOutcome::kSpun) << "not seen in phase 0";
   EXPECT_EQ(after, bshim::spin_budget_after_quick_round(shrunken));

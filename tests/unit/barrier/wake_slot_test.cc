@@ -11,6 +11,7 @@
 #include "barrier/wait_on_wake_slot.h"
 #include "barrier/wait_policy.h"
 #include "os/monotonic_clock.h"
+#include "scratch_slot.h"
 #include "test_support.h"
 #include "barrier/wake_slots.h"
 
@@ -101,13 +102,10 @@ TEST(WakeSlots, BarrierWithoutAFreeSlotFallsBackToTheObjectPathAndStillWorks) {
 // waiting for ever). An arrival that is not the last puts the type back
 // itself, so the rest of its wait stays cancellable as the caller chose.
 TEST(WakeSlotArrival, TheLastArrivalKeepsAsynchronousCancellationDeferredUntilItsRelease) {
-  constexpr uintptr_t kAddress = 0x7e57'0000'0080;
-  constexpr uint32_t kGeneration = 78;
   constexpr uint32_t kRound = 500;
-  const int index = bshim::claim_wake_slot(kAddress, kGeneration);
-  ASSERT_GE(index, 0);
-  bshim::WakeSlot& slot = bshim::wake_slot(index);
-  slot.arrivals.store(bshim::state_for_round(kRound));
+  bshim_test::ScratchSlot scratch(0x7e57'0000'0080, 78);
+  ASSERT_TRUE(scratch.claimed());
+  bshim::WakeSlot& slot = scratch.open_at(kRound);
   int before = 0;
   ASSERT_EQ(pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &before), 0);
   const auto first = bshim::wake_slot_detail::arrive_on_slot(slot, 2, nullptr);
@@ -115,7 +113,6 @@ TEST(WakeSlotArrival, TheLastArrivalKeepsAsynchronousCancellationDeferredUntilIt
   const auto last = bshim::wake_slot_detail::arrive_on_slot(slot, 2, nullptr);
   const int type_after_last = bshim_test::cancel_type_now();
   pthread_setcanceltype(before, nullptr);
-  bshim::release_wake_slot(index, kAddress, kGeneration);
   EXPECT_EQ(bshim::arrivals_of(first.before), 0u);
   EXPECT_EQ(type_after_first, PTHREAD_CANCEL_ASYNCHRONOUS) << "put back by the arrival";
   EXPECT_EQ(first.cancel_type, PTHREAD_CANCEL_DEFERRED) << "nothing left to put back";
@@ -128,11 +125,10 @@ TEST(WakeSlotArrival, TheLastArrivalKeepsAsynchronousCancellationDeferredUntilIt
 // thread completes the round only once the waiter sleeps, and `late_ns`
 // after that: the waiter's spin always fails, and its sleep lasts at least
 // `late_ns`.
-void one_round_completed_after_the_waiter_sleeps(int index, uint32_t round, uint64_t late_ns) {
-  bshim::WakeSlot& slot = bshim::wake_slot(index);
-  bshim::BarrierConstants constants{};
-  constants.count = 2;
-  constants.flags = bshim::kFlagSpin | (static_cast<uint32_t>(index + 1) << bshim::kSlotShift);
+void one_round_completed_after_the_waiter_sleeps(const bshim_test::ScratchSlot& scratch,
+                                                uint32_t round, uint64_t late_ns) {
+  bshim::WakeSlot& slot = scratch.slot();
+  const bshim::BarrierConstants constants = scratch.spinning_constants(2);
   std::thread waiter([&] {
     bshim::WaitRecord record;
     bshim::wait_for_round_on_slot(slot, constants, round, record);
@@ -152,31 +148,24 @@ void one_round_completed_after_the_waiter_sleeps(int index, uint32_t round, uint
 // (wait_policy.h: slow rounds in a row). The spin's budget shows it: a
 // waiter that spins and fails halves it; one that skips leaves it alone.
 TEST(WakeSlotWaiting, LongSleepsRoundAfterRoundMakeTheNextWaiterSkipItsSpin) {
-  constexpr uintptr_t kAddress = 0x7e57'0000'00c0;
-  constexpr uint32_t kGeneration = 79;
   constexpr uint32_t kFirstRound = 700;
   constexpr uint64_t kLateNs = 1'000'000;
-  const int index = bshim::claim_wake_slot(kAddress, kGeneration);
-  ASSERT_GE(index, 0);
-  bshim::WakeSlot& slot = bshim::wake_slot(index);
-  slot.arrivals.store(bshim::state_for_round(kFirstRound));
-  slot.open_round.store(kFirstRound);
-  slot.slow_last.store(bshim::kNeverRound);
-  slot.slow_in_a_row.store(0);
+  bshim_test::ScratchSlot scratch(0x7e57'0000'00c0, 79);
+  ASSERT_TRUE(scratch.claimed());
+  bshim::WakeSlot& slot = scratch.open_at(kFirstRound);
   // At the minimum already, as after a few rounds that slept.
   slot.spin_budget.store(bshim::wait_policy().min_spin_iterations);
   uint32_t round = kFirstRound;
   for (uint32_t i = 0; i < bshim::kSlowRoundsBeforeSpinless; ++i) {
-    one_round_completed_after_the_waiter_sleeps(index, round, kLateNs);
+    one_round_completed_after_the_waiter_sleeps(scratch, round, kLateNs);
     round = bshim::next_round(round);
   }
   const bshim::SlowRounds slow{slot.slow_last.load(), slot.slow_in_a_row.load()};
   EXPECT_EQ(slow.in_a_row, bshim::kSlowRoundsBeforeSpinless);
   const uint32_t probe_budget = bshim::wait_policy().max_spin_iterations;
   slot.spin_budget.store(probe_budget);
-  one_round_completed_after_the_waiter_sleeps(index, round, kLateNs);
+  one_round_completed_after_the_waiter_sleeps(scratch, round, kLateNs);
   EXPECT_EQ(slot.spin_budget.load(), probe_budget) << "the waiter spun (and halved its budget)";
-  bshim::release_wake_slot(index, kAddress, kGeneration);
 }
 
 // A round completed as soon as its waiter sleeps, after a failed spin at the
@@ -186,27 +175,20 @@ TEST(WakeSlotWaiting, LongSleepsRoundAfterRoundMakeTheNextWaiterSkipItsSpin) {
 // the initial budget keeps the minimum: on a loaded machine most are, hence
 // tries for up to bshim_test::kRetryForNs.
 TEST(WakeSlotWaiting, ARoundThatCompletesSoonAfterTheSpinGaveUpRaisesTheBudget) {
-  constexpr uintptr_t kAddress = 0x7e57'0000'0140;
-  constexpr uint32_t kGeneration = 81;
   constexpr uint32_t kFirstRound = 800;
-  const int index = bshim::claim_wake_slot(kAddress, kGeneration);
-  ASSERT_GE(index, 0);
-  bshim::WakeSlot& slot = bshim::wake_slot(index);
-  slot.arrivals.store(bshim::state_for_round(kFirstRound));
-  slot.open_round.store(kFirstRound);
-  slot.slow_last.store(bshim::kNeverRound);
-  slot.slow_in_a_row.store(0);
+  bshim_test::ScratchSlot scratch(0x7e57'0000'0140, 81);
+  ASSERT_TRUE(scratch.claimed());
+  bshim::WakeSlot& slot = scratch.open_at(kFirstRound);
   const uint32_t minimum = bshim::wait_policy().min_spin_iterations;
   uint32_t round = kFirstRound;
   uint32_t after = minimum;
   const uint64_t give_up_ns = bshim::monotonic_ns() + bshim_test::kRetryForNs;
   while (after <= minimum && bshim::monotonic_ns() < give_up_ns) {
     slot.spin_budget.store(minimum);
-    one_round_completed_after_the_waiter_sleeps(index, round, 0);
+    one_round_completed_after_the_waiter_sleeps(scratch, round, 0);
     after = slot.spin_budget.load();
     round = bshim::next_round(round);
   }
-  bshim::release_wake_slot(index, kAddress, kGeneration);
   EXPECT_GT(after, minimum) << "halved again, at the minimum";
   EXPECT_LE(after, bshim::wait_policy().initial_spin_iterations);
 }
