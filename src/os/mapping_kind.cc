@@ -1,6 +1,7 @@
 #include "os/mapping_kind.h"
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -30,15 +31,44 @@ bool line_covers(const char* line, const char* end, uintptr_t address, MappingKi
   return true;
 }
 
-}  // namespace
+// The PROCMAP_QUERY ioctl's argument (include/uapi/linux/fs.h, Linux 6.11;
+// the kernel takes a shorter or longer struct by its `size`). Declared here
+// because the installed headers may predate it.
+struct ProcmapQuery {
+  uint64_t size;
+  uint64_t query_flags;  // 0: only the mapping that contains query_addr
+  uint64_t query_addr;
+  uint64_t vma_start;
+  uint64_t vma_end;
+  uint64_t vma_flags;
+  uint64_t vma_page_size;
+  uint64_t vma_offset;
+  uint64_t inode;
+  uint32_t dev_major;
+  uint32_t dev_minor;
+  uint32_t vma_name_size;  // 0: no name wanted
+  uint32_t build_id_size;  // 0: no build id wanted
+  uint64_t vma_name_addr;
+  uint64_t build_id_addr;
+};
+static_assert(sizeof(ProcmapQuery) == 104, "the kernel's struct procmap_query");
+constexpr unsigned long kProcmapQuery = _IOWR('f', 17, ProcmapQuery);
+constexpr uint64_t kVmaShared = 0x08;  // PROCMAP_QUERY_VMA_SHARED: the 's' of the text
 
-MappingKind mapping_kind_of(const void* address) {
-  const int saved_errno = errno;
-  const int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    errno = saved_errno;
-    return MappingKind::kUnknown;
+enum class QueryAnswer { kFound, kNotMapped, kUnsupported };
+
+QueryAnswer query_mapping(int fd, const void* address, MappingKind* kind) {
+  ProcmapQuery query{};
+  query.size = sizeof(query);
+  query.query_addr = reinterpret_cast<uintptr_t>(address);
+  if (ioctl(fd, kProcmapQuery, &query) == 0) {
+    *kind = (query.vma_flags & kVmaShared) != 0 ? MappingKind::kShared : MappingKind::kPrivate;
+    return QueryAnswer::kFound;
   }
+  return errno == ENOENT ? QueryAnswer::kNotMapped : QueryAnswer::kUnsupported;
+}
+
+MappingKind scan_for(int fd, const void* address) {
   // Lines are well under 4 KiB (a path is at most PATH_MAX); keep a partial
   // line at the front of the buffer between reads.
   char buffer[8192];
@@ -60,9 +90,38 @@ MappingKind mapping_kind_of(const void* address) {
     std::memmove(buffer, buffer + line_start, filled - line_start);
     filled -= line_start;
   }
+  return found ? kind : MappingKind::kUnknown;
+}
+
+
+}  // namespace
+
+MappingKind mapping_kind_of(const void* address) {
+  const int saved_errno = errno;
+  const int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    errno = saved_errno;
+    return MappingKind::kUnknown;
+  }
+  MappingKind kind = MappingKind::kUnknown;
+  const QueryAnswer answer = query_mapping(fd, address, &kind);
+  if (answer == QueryAnswer::kUnsupported) kind = scan_for(fd, address);
   close(fd);
   errno = saved_errno;
-  return found ? kind : MappingKind::kUnknown;
+  return kind;
+}
+
+MappingKind mapping_kind_by_scan(const void* address) {
+  const int saved_errno = errno;
+  const int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    errno = saved_errno;
+    return MappingKind::kUnknown;
+  }
+  const MappingKind kind = scan_for(fd, address);
+  close(fd);
+  errno = saved_errno;
+  return kind;
 }
 
 }  // namespace bshim

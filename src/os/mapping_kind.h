@@ -6,9 +6,16 @@ namespace bshim {
 
 enum class MappingKind { kPrivate, kShared, kUnknown };
 
-// Looks the address up in /proc/self/maps. Allocates nothing (a stack buffer),
-// but opens a file: for init only, never for wait. kUnknown when /proc is not
-// mounted or the address is not mapped.
+// Asks /proc/self/maps about the one mapping that holds the address: the
+// PROCMAP_QUERY ioctl (Linux 6.11), which costs the same however many
+// mappings the process has, else a scan of the file's text, which costs
+// about a microsecond per mapping listed before the address (30000
+// mappings: 20 ms). Allocates nothing (a stack buffer), but opens a file:
+// for init only, never for wait. kUnknown when /proc is not mounted or the
+// address is not mapped.
 MappingKind mapping_kind_of(const void* address);
+
+// The scan alone, whatever the kernel offers: for tests that compare the two.
+MappingKind mapping_kind_by_scan(const void* address);
 
 }  // namespace bshim
