@@ -93,35 +93,35 @@ MappingKind scan_for(int fd, const void* address) {
   return found ? kind : MappingKind::kUnknown;
 }
 
-
-}  // namespace
-
-MappingKind mapping_kind_of(const void* address) {
+// Opens /proc/self/maps, asks `lookup(fd)`, closes it; errno as it was.
+// kUnknown when the file cannot be opened (/proc not mounted).
+template <typename Lookup>
+MappingKind with_maps_file(Lookup lookup) {
   const int saved_errno = errno;
   const int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    errno = saved_errno;
-    return MappingKind::kUnknown;
-  }
   MappingKind kind = MappingKind::kUnknown;
-  const QueryAnswer answer = query_mapping(fd, address, &kind);
-  if (answer == QueryAnswer::kUnsupported) kind = scan_for(fd, address);
-  close(fd);
+  if (fd >= 0) {
+    kind = lookup(fd);
+    close(fd);
+  }
   errno = saved_errno;
   return kind;
 }
 
+}  // namespace
+
+MappingKind mapping_kind_of(const void* address) {
+  return with_maps_file([address](int fd) {
+    MappingKind kind = MappingKind::kUnknown;
+    if (query_mapping(fd, address, &kind) == QueryAnswer::kUnsupported) {
+      kind = scan_for(fd, address);
+    }
+    return kind;
+  });
+}
+
 MappingKind mapping_kind_by_scan(const void* address) {
-  const int saved_errno = errno;
-  const int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    errno = saved_errno;
-    return MappingKind::kUnknown;
-  }
-  const MappingKind kind = scan_for(fd, address);
-  close(fd);
-  errno = saved_errno;
-  return kind;
+  return with_maps_file([address](int fd) { return scan_for(fd, address); });
 }
 
 }  // namespace bshim

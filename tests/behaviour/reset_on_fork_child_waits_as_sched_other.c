@@ -65,11 +65,8 @@ int main(void)
     CPU_ZERO(&one_cpu);
     CPU_SET(0, &one_cpu);
     if (sched_setaffinity(0, sizeof one_cpu, &one_cpu) != 0) bh_setup_error("sched_setaffinity");
-    struct sigaction on_sigsys = {0};
-    on_sigsys.sa_handler = count_yield;
-    sigemptyset(&on_sigsys.sa_mask);
-    if (sigaction(SIGSYS, &on_sigsys, NULL) != 0) bh_setup_error("sigaction");
-    if (trap_system_call(__NR_sched_yield) != 0) bh_setup_error("seccomp: %s", strerror(errno));
+    if (count_system_call(__NR_sched_yield, count_yield) != 0)
+        bh_setup_error("sigaction or seccomp: %s", strerror(errno));
     if (pthread_barrier_init(&barrier, NULL, 2) != 0) bh_setup_error("pthread_barrier_init");
     bh_phase_set("rounds of the real-time parent");
     wait_first(2); /* under SCHED_FIFO: the answer "real-time" is cached */

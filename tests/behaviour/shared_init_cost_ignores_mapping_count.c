@@ -77,11 +77,7 @@ int main(void)
         pthread_barrierattr_setpshared(&attr, PTHREAD_PROCESS_SHARED) != 0)
         bh_setup_error("cannot build a process-shared attribute");
     pthread_barrier_t on_stack;
-    struct sigaction on_sigsys = {0};
-    on_sigsys.sa_handler = count_read;
-    sigemptyset(&on_sigsys.sa_mask);
-    if (sigaction(SIGSYS, &on_sigsys, NULL) != 0) bh_setup_error("sigaction: %s", strerror(errno));
-    if (trap_system_call(__NR_read) != 0) bh_setup_error("seccomp: %s", strerror(errno));
+    if (count_system_call(__NR_read, count_read) != 0) bh_setup_error("sigaction or seccomp: %s", strerror(errno));
     bh_phase_set("init, wait and destroy");
     for (int i = 0; i < INITS; i++) {
         if (init_wait_destroy(in_shared, &attr) != 0 || init_wait_destroy(&on_stack, &attr) != 0)

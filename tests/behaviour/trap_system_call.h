@@ -9,6 +9,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <signal.h>
 #include <stddef.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -27,6 +28,17 @@ static inline int trap_system_call(unsigned nr)
     struct sock_fprog program = {sizeof filter / sizeof filter[0], filter};
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -1;
     return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program);
+}
+
+/* Installs `counter` as the SIGSYS handler, then traps system call `nr`:
+ * each attempt of the call runs `counter` instead. 0, or -1 with errno. */
+static inline int count_system_call(unsigned nr, void (*counter)(int))
+{
+    struct sigaction on_sigsys = {0};
+    on_sigsys.sa_handler = counter;
+    sigemptyset(&on_sigsys.sa_mask);
+    if (sigaction(SIGSYS, &on_sigsys, NULL) != 0) return -1;
+    return trap_system_call(nr);
 }
 
 #endif
