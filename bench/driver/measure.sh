@@ -4,7 +4,20 @@
 # trial in reverse order) so that machine noise hits all of them alike.
 # Sourced by scripts/bench; needs the other driver files.
 
-BENCH_TRIALS_HEADER=scenario,implementation,threads,trial,status,rounds,ns_per_round,cpu_ns_per_round
+BENCH_TRIALS_HEADER=scenario,implementation,threads,trial,status,rounds,ns_per_round,cpu_ns_per_round,line_pass_ns
+
+# What passing a cache line between the CPUs costs just before a run of
+# scenario $1 with $2 members (bench-placement-probe): only for 2-member
+# rounds that spin (not the skewed ones, whose rounds take a millisecond),
+# and only where BENCH_PROBE_PLACEMENT=1 (a 2-CPU machine, whose two members
+# run on the two CPUs the probe measures). Empty otherwise.
+bench_placement() {
+  local scenario=$1 threads=$2 line
+  [ "${BENCH_PROBE_PLACEMENT:-0}" = 1 ] && [ "$threads" = 2 ] || return 0
+  case $scenario in skewed-*) return 0 ;; esac
+  line=$("$BENCH_BIN_DIR/bench-placement-probe" 2>/dev/null) || return 0
+  bench_field "$line" line_pass_ns
+}
 
 # The implementations of scenario $1, in order for trial $2.
 bench_trial_order() {
@@ -30,7 +43,8 @@ bench_count_runs() {
 # Runs one trial and appends its row to the trials file $5. A run bound to
 # the wrong barrier library ends the benchmark: every number would be wrong.
 bench_measure_one() {
-  local implementation=$1 scenario=$2 threads=$3 trial=$4 trials_file=$5 line status
+  local implementation=$1 scenario=$2 threads=$3 trial=$4 trials_file=$5 line status placement
+  placement=$(bench_placement "$scenario" "$threads")
   line=$(bench_run_program "$implementation" "$scenario" "$threads" \
     --time-ms "$BENCH_TIME_MS" --warmup-ms "$BENCH_WARMUP_MS")
   status=$?
@@ -38,13 +52,13 @@ bench_measure_one() {
     bench_progress_done
     printf 'bench: %s %s T=%s trial %s failed: %s\n' "$implementation" "$scenario" "$threads" \
       "$trial" "$(bench_describe_failure "$status")" >&2
-    echo "$scenario,$implementation,$threads,$trial,failed,,," >>"$trials_file"
+    echo "$scenario,$implementation,$threads,$trial,failed,,,,$placement" >>"$trials_file"
     return 0
   fi
   bench_check_binding "$implementation" "$(bench_field "$line" barrier_library)" || return 1
-  printf '%s,%s,%s,%s,ok,%s,%s,%s\n' "$scenario" "$implementation" "$threads" "$trial" \
+  printf '%s,%s,%s,%s,ok,%s,%s,%s,%s\n' "$scenario" "$implementation" "$threads" "$trial" \
     "$(bench_field "$line" rounds)" "$(bench_field "$line" ns_per_round)" \
-    "$(bench_field "$line" cpu_ns_per_round)" >>"$trials_file"
+    "$(bench_field "$line" cpu_ns_per_round)" "$placement" >>"$trials_file"
 }
 
 # Writes every trial to $1 (CSV). Returns non-zero only on a setup error.

@@ -2,6 +2,7 @@
 per scenario (rows: implementations, columns: thread counts)."""
 
 from durations import ratio, spread_cell
+from stats import CLOSE_BELOW_NS
 
 IMPLEMENTATION_ORDER = ["glibc", "shim", "shim-flat", "musl", "std::barrier", "libgomp", "spin",
                         "spin-one-line", "dissemination", "tree"]
@@ -80,6 +81,57 @@ def floors_paragraph(floors):
     ]
 
 
+def placement_cell(part, trials):
+    return f"{spread_cell(part)} ({trials})" if part else "—"
+
+
+def placement_ratio(shim, peer, placement):
+    """shim ÷ peer in one placement, from the medians of its trials."""
+    shim_part, peer_part = getattr(shim, placement), getattr(peer, placement)
+    if shim_part is None or peer_part is None or peer_part.median <= 0:
+        return None
+    return f"{shim_part.median / peer_part.median:.2f}× {placement}"
+
+
+def placement_section(configurations, scenarios):
+    """2-member trials by where the host had placed the two CPUs, when
+    scripts/bench probed them (2 CPUs only)."""
+    probed = [c for c in configurations.values() if c.close_trials or c.far_trials]
+    if not probed:
+        return []
+    lines = [
+        "## Two members, by placement",
+        "",
+        "On 2 CPUs the host may place them close or far from minute to minute, and a "
+        "2-member round costs two cache-line transfers between them, so the medians above "
+        "can mix the two speeds. bench-placement-probe timed a cache line's pass between "
+        "the two CPUs just before each 2-member trial; a trial whose pass took under "
+        f"{CLOSE_BELOW_NS:.0f} ns was placed close (about 30-55 ns close and 165-190 ns far on "
+        "the VM of doc/performance.md). Medians of the trials in each placement [min–max] "
+        "(trials):",
+        "",
+        "| scenario | implementation | placed close | placed far |",
+        "|---|---|---|---|",
+    ]
+    ratios = []
+    for scenario in scenarios:
+        for implementation in IMPLEMENTATION_ORDER:
+            c = configurations.get((scenario, implementation, 2))
+            if c is None or not (c.close_trials or c.far_trials):
+                continue
+            lines.append(f"| {scenario} | {implementation} | "
+                         f"{placement_cell(c.close, c.close_trials)} | "
+                         f"{placement_cell(c.far, c.far_trials)} |")
+        shim = configurations.get((scenario, "shim", 2))
+        peer = configurations.get((scenario, "spin-one-line", 2))
+        if shim and peer:
+            both = [placement_ratio(shim, peer, p) for p in ("close", "far")]
+            both = [r for r in both if r]
+            if both:
+                ratios.append(f"- {scenario}: shim ÷ spin-one-line " + ", ".join(both) + ".")
+    return lines + ([""] + ratios if ratios else []) + [""]
+
+
 def render(configurations, verdicts, header):
     scenarios = list(dict.fromkeys(key[0] for key in configurations))
     thread_counts = sorted({key[2] for key in configurations})
@@ -105,6 +157,7 @@ def render(configurations, verdicts, header):
         "",
         *[verdict_line(v) for v in verdicts],
         "",
+        *placement_section(configurations, scenarios),
     ]
     for scenario in scenarios:
         lines += [f"## {scenario}", "", SCENARIO_NOTES.get(scenario, scenario) + ".", ""]

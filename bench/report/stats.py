@@ -1,5 +1,7 @@
 """Reads the per-trial CSV and summarises each configuration: median, min
-and max of the wall time and of the CPU time per round."""
+and max of the wall time and of the CPU time per round, and of the wall time
+of the trials placed close and placed far (2-member trials on 2 CPUs, which
+scripts/bench probes)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,12 @@ class Spread:
     high: float
 
 
+# A pass of a cache line between the two CPUs below this (bench-placement-
+# probe, just before the trial) means they were placed close: 30-55 ns on
+# the 2-CPU VM of doc/performance.md, against 165-190 ns placed far.
+CLOSE_BELOW_NS = 100.0
+
+
 @dataclass
 class Configuration:
     scenario: str
@@ -24,6 +32,11 @@ class Configuration:
     failed: int = 0
     wall: Spread | None = None
     cpu: Spread | None = None
+    # Wall time of the probed trials, by placement, and how many of each.
+    close: Spread | None = None
+    far: Spread | None = None
+    close_trials: int = 0
+    far_trials: int = 0
 
 
 def spread(values):
@@ -35,7 +48,7 @@ def spread(values):
 def read_trials(path):
     """Returns {(scenario, implementation, threads): Configuration}, in the
     order the configurations first appear."""
-    wall, cpu, configurations = {}, {}, {}
+    wall, cpu, close, far, configurations = {}, {}, {}, {}, {}
     with open(path, newline="") as trials:
         for row in csv.DictReader(trials):
             key = (row["scenario"], row["implementation"], int(row["threads"]))
@@ -46,9 +59,17 @@ def read_trials(path):
             configuration.trials += 1
             wall.setdefault(key, []).append(float(row["ns_per_round"]))
             cpu.setdefault(key, []).append(float(row["cpu_ns_per_round"]))
+            transfer = row.get("line_pass_ns") or ""
+            if transfer:
+                placed = close if float(transfer) < CLOSE_BELOW_NS else far
+                placed.setdefault(key, []).append(float(row["ns_per_round"]))
     for key, configuration in configurations.items():
         configuration.wall = spread(wall.get(key, []))
         configuration.cpu = spread(cpu.get(key, []))
+        configuration.close = spread(close.get(key, []))
+        configuration.far = spread(far.get(key, []))
+        configuration.close_trials = len(close.get(key, []))
+        configuration.far_trials = len(far.get(key, []))
     return configurations
 
 
