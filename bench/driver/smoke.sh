@@ -39,6 +39,16 @@ bench_smoke() {
       done
     done
   done
+  # The placement probe (run before 2-member trials on 2 CPUs): a reading.
+  local probe
+  probe=$("$BENCH_BIN_DIR/bench-placement-probe" 1000 2>&1)
+  if [[ "$(bench_field "$probe" line_pass_ns)" =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
+    printf 'ok    bench-placement-probe (%s)\n' "$probe"
+    passed=$((passed + 1))
+  else
+    printf 'FAIL  bench-placement-probe: %s\n' "$probe"
+    failed=$((failed + 1))
+  fi
   echo "bench-smoke: $passed passed, $failed failed (implementations: ${BENCH_AVAILABLE[*]})"
   [ "$failed" -eq 0 ]
 }
