@@ -18,10 +18,10 @@
 // lets it grow to twice the spin it took; a round that had to yield or sleep
 // halves it, unless it completed soon after the spin gave up (late rounds,
 // below); quick rounds, those of phase 0 included, bring a shrunken budget
-// gently back to the initial one.
-// It stays between the configured minimum and maximum, so a balanced
-// program spins long enough never to sleep, and a program whose rounds wait on
-// a slow participant stops burning a core per waiter.
+// gently back to the initial one. It stays between the configured minimum
+// and maximum, so a balanced program spins long enough never to sleep, and a
+// program whose rounds wait on a slow participant stops burning a core per
+// waiter.
 //
 // Environment overrides, read once at load time (for experiments):
 //   BARRIER_SHIM_SPIN_NS      initial spin budget      (default 50000)
