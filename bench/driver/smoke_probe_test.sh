@@ -11,6 +11,7 @@ failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
 smoke_probe() {
+  # shellcheck disable=SC2016  # expanded by the inner bash
   "$@" bash -c 'source "$driver_dir/run_trial.sh"; source "$driver_dir/thread_counts.sh"
                 source "$driver_dir/smoke.sh"; bench_smoke_probe' 2>&1
 }
