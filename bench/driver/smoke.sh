@@ -25,6 +25,24 @@ bench_smoke_one() {
   printf 'ok    %s (%s rounds)\n' "$what" "$rounds"
 }
 
+# The placement probe (run before 2-member trials on 2 CPUs): a reading,
+# where this process may use two CPUs; with one it has nothing to measure
+# (and scripts/bench never runs it). Prints one verdict line.
+bench_smoke_probe() {
+  local probe
+  if [ "$(bench_cpu_count)" -lt 2 ]; then
+    printf 'skip  bench-placement-probe: one usable CPU\n'
+    return 0
+  fi
+  probe=$("$BENCH_BIN_DIR/bench-placement-probe" 1000 2>&1)
+  if [[ "$(bench_field "$probe" line_pass_ns)" =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
+    printf 'ok    bench-placement-probe (%s)\n' "$probe"
+    return 0
+  fi
+  printf 'FAIL  bench-placement-probe: %s\n' "$probe"
+  return 1
+}
+
 bench_smoke() {
   local scenario threads implementation passed=0 failed=0
   for scenario in "${BENCH_SCENARIOS[@]}"; do
@@ -39,16 +57,7 @@ bench_smoke() {
       done
     done
   done
-  # The placement probe (run before 2-member trials on 2 CPUs): a reading.
-  local probe
-  probe=$("$BENCH_BIN_DIR/bench-placement-probe" 1000 2>&1)
-  if [[ "$(bench_field "$probe" line_pass_ns)" =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
-    printf 'ok    bench-placement-probe (%s)\n' "$probe"
-    passed=$((passed + 1))
-  else
-    printf 'FAIL  bench-placement-probe: %s\n' "$probe"
-    failed=$((failed + 1))
-  fi
+  if bench_smoke_probe; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
   echo "bench-smoke: $passed passed, $failed failed (implementations: ${BENCH_AVAILABLE[*]})"
   [ "$failed" -eq 0 ]
 }
