@@ -98,10 +98,12 @@ void store_slow_rounds(WakeSlot& slot, const SlowRounds& before, const SlowRound
   }
 }
 
-// After a round that completed `waited_ns` after this waiter's spin of
-// `spun_budget` failed (or was skipped), which left the budget `halved`.
-void store_budget_after_late_round(WakeSlot& slot, uint32_t halved, uint32_t spun_budget,
-                                   uint64_t waited_ns) {
+// After round `round` completed `waited_ns` after this waiter's spin of
+// `spun_budget` failed (or was skipped), which left the budget `halved`;
+// unless this thread slept in the round before (wait_policy.h, LastSleep).
+void store_budget_after_late_round(WakeSlot& slot, uint32_t round, uint32_t halved,
+                                   uint32_t spun_budget, uint64_t waited_ns) {
+  if (slept_in_round_before(&slot, round)) return;
   const uint32_t budget = spin_budget_after_late_round(halved, spun_budget, waited_ns);
   // relaxed, and only on change, like the spin's own store.
   if (budget != halved) slot.spin_budget.store(budget, std::memory_order_relaxed);
@@ -141,7 +143,8 @@ WaitOutcome wait_for_completion(WakeSlot& slot, uint32_t round, bool may_spin,
     if (round_complete(slot, round, &open_round)) {
       store_yield_budget(slot, stored_yields, next_yield_budget(yield_budget, true));
       if (may_spin) {
-        store_budget_after_late_round(slot, next_budget, spun_budget, monotonic_ns() - gave_up_ns);
+        store_budget_after_late_round(slot, round, next_budget, spun_budget,
+                                      monotonic_ns() - gave_up_ns);
       }
       return WaitOutcome::kYielded;
     }
@@ -152,11 +155,12 @@ WaitOutcome wait_for_completion(WakeSlot& slot, uint32_t round, bool may_spin,
   if (may_spin) {
     // At the minimum budget nobody yields: this is the sleep's length.
     const uint64_t waited_ns = monotonic_ns() - gave_up_ns;
-    store_budget_after_late_round(slot, next_budget, spun_budget, waited_ns);
+    store_budget_after_late_round(slot, round, next_budget, spun_budget, waited_ns);
     if (times_its_sleep(next_budget, skip_spin)) {
       store_slow_rounds(slot, slow, after_timed_sleep(slow, round, waited_ns));
     }
   }
+  t_last_sleep = {&slot, round};
   return WaitOutcome::kSlept;
 }
 

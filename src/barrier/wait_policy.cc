@@ -54,6 +54,7 @@ uint64_t measure_relax_ns() {
 const WaitPolicy& wait_policy() { return g_policy; }
 
 __thread uint32_t t_realtime_waits_without_yields __attribute__((tls_model("initial-exec")));
+__thread LastSleep t_last_sleep __attribute__((tls_model("initial-exec"))) = {nullptr, 0};
 __thread uint32_t t_quick_yields_in_a_row __attribute__((tls_model("initial-exec")));
 
 void configure_wait_policy() {

@@ -127,6 +127,28 @@ inline uint32_t spin_budget_after_quick_round(uint32_t stored) {
 // the halving it replaced, at 2 threads or processes on 2 CPUs.
 uint32_t spin_budget_after_late_round(uint32_t halved, uint32_t spun_budget, uint64_t waited_ns);
 
+// The round this thread last slept in, and the barrier's wake slot or object
+// it slept on (null: none yet). A waiter that slept in the round just
+// before arrived late itself, by its own wake-up's latency, and measures
+// this round's wait that much short: a late round then says nothing about
+// its members, and leaves the halved budget. Without this, a member late by
+// a little more than the late-round limit (55 us, by busy-waiting) was
+// measured under it often enough that its partner's budget was raised, a
+// spin then covered the next wait and doubled the budget past the lateness,
+// and the partner spun through every round: 43-48 us of CPU per round in 2
+// of 3 runs against 12-15 us with halving (glibc 6.5). In a convoy the
+// waiter did not sleep in the round before (it was that round's late
+// completer), so convoys are still broken. Written on the sleep path only.
+struct LastSleep {
+  const void* where;
+  uint32_t round;
+};
+extern __thread LastSleep t_last_sleep __attribute__((tls_model("initial-exec")));
+
+inline bool slept_in_round_before(const void* where, uint32_t round) {
+  return t_last_sleep.where == where && next_round(t_last_sleep.round) == round;
+}
+
 // Slow rounds in a row. A waiter that spun its minimum budget (it got
 // there by halving after at least four waits that slept; a round that
 // completed while spinning would have raised it) and then slept more than

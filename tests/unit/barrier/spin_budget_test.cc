@@ -170,6 +170,25 @@ TEST(SpinBudget, BalancedRoundsBringAThreadsShrunkenObjectPathBudgetBack) {
   EXPECT_GE(largest, grown_back_enough());
 }
 
+// The object path: a waiter at the minimum budget, `last_sleep` its
+// thread's last sleep, whose spin fails and whose round this thread
+// completes as soon as the waiter has said it will sleep. Returns the
+// waiter's budget afterwards.
+uint32_t budget_after_a_prompt_completion(pthread_barrier_t* barrier, bshim::LastSleep last_sleep) {
+  const uint32_t minimum = wait_policy().min_spin_iterations;
+  uint32_t after = 0;
+  std::thread waiter([&] {
+    bshim::t_last_sleep = last_sleep;
+    bshim::set_object_path_spin_budget(minimum);
+    bshim::barrier_wait(barrier);
+    after = bshim::object_path_spin_budget();
+  });
+  while ((bshim::as_object(barrier)->state.load() & bshim::kSleepersBit) == 0) sched_yield();
+  bshim::barrier_wait(barrier);
+  waiter.join();
+  return after;
+}
+
 // The object path: a waiter at the minimum budget whose spin fails, and
 // whose round this thread completes as soon as the waiter has said it will
 // sleep (the sleepers bit). Its whole wait is the minimum spin and a
@@ -184,19 +203,28 @@ TEST(SpinBudget, ARoundThatCompletesSoonAfterTheSpinGaveUpRaisesAThreadsObjectPa
   uint32_t after = minimum;
   const uint64_t give_up_ns = bshim::monotonic_ns() + bshim_test::kRetryForNs;
   while (after <= minimum && bshim::monotonic_ns() < give_up_ns) {
-    std::thread waiter([&] {
-      bshim::set_object_path_spin_budget(minimum);
-      bshim::barrier_wait(barrier);
-      after = bshim::object_path_spin_budget();
-    });
-    while ((bshim::as_object(barrier)->state.load() & bshim::kSleepersBit) == 0) sched_yield();
-    bshim::barrier_wait(barrier);
-    waiter.join();
+    after = budget_after_a_prompt_completion(barrier, {nullptr, 0});
   }
   EXPECT_EQ(bshim::barrier_destroy(barrier), 0);
   bshim_test::unmap_barrier_page(barrier);
   EXPECT_GT(after, minimum) << "halved again, at the minimum";
   EXPECT_LE(after, wait_policy().initial_spin_iterations);
+}
+
+// The same, but the waiter slept in the round before at this barrier: its
+// own late arrival shortened its wait, and the budget stays halved
+// (wait_policy.h, LastSleep).
+TEST(SpinBudget, AThreadThatSleptInTheRoundBeforeKeepsItsHalvedObjectPathBudget) {
+  pthread_barrier_t* barrier = bshim_test::shared_barrier_in_page(2);
+  ASSERT_NE(barrier, nullptr);
+  if (!may_spin(barrier)) GTEST_SKIP() << "fewer than 2 CPUs: nobody spins";
+  const bshim::BarrierObject* object = bshim::as_object(barrier);
+  const uint32_t round = bshim::round_of(object->state.load());
+  ASSERT_NE(round, 0u) << "a fresh barrier's round has a predecessor";
+  const uint32_t after = budget_after_a_prompt_completion(barrier, {object, round - 1});
+  EXPECT_EQ(bshim::barrier_destroy(barrier), 0);
+  bshim_test::unmap_barrier_page(barrier);
+  EXPECT_EQ(after, wait_policy().min_spin_iterations);
 }
 
 }  // namespace

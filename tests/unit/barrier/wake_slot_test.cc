@@ -125,11 +125,14 @@ TEST(WakeSlotArrival, TheLastArrivalKeepsAsynchronousCancellationDeferredUntilIt
 // thread completes the round only once the waiter sleeps, and `late_ns`
 // after that: the waiter's spin always fails, and its sleep lasts at least
 // `late_ns`.
+// `last_sleep`: what the waiter thread has done before (its last sleep).
 void one_round_completed_after_the_waiter_sleeps(const bshim_test::ScratchSlot& scratch,
-                                                uint32_t round, uint64_t late_ns) {
+                                                uint32_t round, uint64_t late_ns,
+                                                bshim::LastSleep last_sleep = {nullptr, 0}) {
   bshim::WakeSlot& slot = scratch.slot();
   const bshim::BarrierConstants constants = scratch.spinning_constants(2);
   std::thread waiter([&] {
+    bshim::t_last_sleep = last_sleep;
     bshim::WaitRecord record;
     bshim::wait_for_round_on_slot(slot, constants, round, record);
   });
@@ -191,6 +194,20 @@ TEST(WakeSlotWaiting, ARoundThatCompletesSoonAfterTheSpinGaveUpRaisesTheBudget) 
   }
   EXPECT_GT(after, minimum) << "halved again, at the minimum";
   EXPECT_LE(after, bshim::wait_policy().initial_spin_iterations);
+}
+
+// The same round, but the waiter slept in the round before on this slot:
+// it arrived late itself, so its short wait says nothing about the members,
+// and the budget stays halved (wait_policy.h, LastSleep).
+TEST(WakeSlotWaiting, AWaiterThatSleptInTheRoundBeforeLeavesTheBudgetHalvedAfterALateRound) {
+  constexpr uint32_t kRound = 820;
+  bshim_test::ScratchSlot scratch(0x7e57'0000'0180, 82);
+  ASSERT_TRUE(scratch.claimed());
+  bshim::WakeSlot& slot = scratch.open_at(kRound);
+  const uint32_t minimum = bshim::wait_policy().min_spin_iterations;
+  slot.spin_budget.store(minimum);
+  one_round_completed_after_the_waiter_sleeps(scratch, kRound, 0, {&slot, kRound - 1});
+  EXPECT_EQ(slot.spin_budget.load(), minimum);
 }
 
 }  // namespace
