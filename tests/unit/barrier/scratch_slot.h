@@ -27,14 +27,15 @@ class ScratchSlot {
   uint32_t generation() const { return generation_; }
   int index() const { return index_; }
   bshim::WakeSlot& slot() const { return bshim::wake_slot(index_); }
-  // Makes `round` the slot's open round, with no arrival and no record of
-  // slow rounds yet.
-  bshim::WakeSlot& open_at(uint32_t round) const {
+  // Makes `round` the slot's open round, with no arrival, no record of slow
+  // rounds yet and the spin budget `spin_budget` (0: the initial one).
+  bshim::WakeSlot& open_at(uint32_t round, uint32_t spin_budget = 0) const {
     bshim::WakeSlot& slot = bshim::wake_slot(index_);
     slot.arrivals.store(bshim::state_for_round(round));
     slot.open_round.store(round);
     slot.slow_last.store(bshim::kNeverRound);
     slot.slow_in_a_row.store(0);
+    slot.spin_budget.store(spin_budget);
     return slot;
   }
   // Constants of a barrier of `count` on this slot whose waiters may spin.

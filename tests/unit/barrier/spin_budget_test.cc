@@ -51,10 +51,9 @@ TEST(SpinBudget, ARoundSeenInPhaseZeroGrowsTheWakeSlotsShrunkenBudgetBack) {
   constexpr uint32_t kRound = 900;
   bshim_test::ScratchSlot scratch(0x7e57'0000'0100, 80);
   ASSERT_TRUE(scratch.claimed());
-  bshim::WakeSlot& slot = scratch.open_at(kRound);
-  slot.open_round.store(bshim::next_round(kRound));
   const uint32_t shrunken = wait_policy().min_spin_iterations;
-  slot.spin_budget.store(shrunken);
+  bshim::WakeSlot& slot = scratch.open_at(kRound, shrunken);
+  slot.open_round.store(bshim::next_round(kRound));
   int result;
   bshim::WaitRecord record;
   {

@@ -201,11 +201,10 @@ TEST(WakeSlotWaiting, ARoundThatCompletesSoonAfterTheSpinGaveUpRaisesTheBudget) 
 // and the budget stays halved (wait_policy.h, LastSleep).
 TEST(WakeSlotWaiting, AWaiterThatSleptInTheRoundBeforeLeavesTheBudgetHalvedAfterALateRound) {
   constexpr uint32_t kRound = 820;
+  const uint32_t minimum = bshim::wait_policy().min_spin_iterations;
   bshim_test::ScratchSlot scratch(0x7e57'0000'0180, 82);
   ASSERT_TRUE(scratch.claimed());
-  bshim::WakeSlot& slot = scratch.open_at(kRound);
-  const uint32_t minimum = bshim::wait_policy().min_spin_iterations;
-  slot.spin_budget.store(minimum);
+  bshim::WakeSlot& slot = scratch.open_at(kRound, minimum);
   one_round_completed_after_the_waiter_sleeps(scratch, kRound, 0, {&slot, kRound - 1});
   EXPECT_EQ(slot.spin_budget.load(), minimum);
 }
