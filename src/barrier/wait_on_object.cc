@@ -156,13 +156,17 @@ struct LateRound {
   bool for_slow_rounds = false;
 };
 
-// This thread's budget once late round `round` of `object` has completed;
-// unchanged if this thread slept in the round before (wait_policy.h,
+// Once late round `round` of `object` has completed: how long it took
+// since the spin gave up (0 if not timed), with this thread's budget set
+// for it, unless this thread slept in the round before (wait_policy.h,
 // LastSleep).
-void adjust_budget_after(const LateRound& late, const BarrierObject* object, uint32_t round,
-                         uint64_t waited_ns) {
-  if (slept_in_round_before(object, round)) return;
-  t_spin_budget = spin_budget_after_late_round(t_spin_budget, late.spun_budget, waited_ns);
+uint64_t end_late_round(const LateRound& late, const BarrierObject* object, uint32_t round) {
+  if (!late.timed) return 0;
+  const uint64_t waited_ns = monotonic_ns() - late.gave_up_ns;
+  if (!slept_in_round_before(object, round)) {
+    t_spin_budget = spin_budget_after_late_round(t_spin_budget, late.spun_budget, waited_ns);
+  }
+  return waited_ns;
 }
 
 // Inside the exit window: spin, yield, then set the sleepers bit. Returns
@@ -205,7 +209,7 @@ Armed arm_sleep_unless_over(BarrierObject* object, const BarrierConstants& const
     const Round seen = classify_in_window(object, constants, round);
     if (seen != Round::kOpen) {
       t_yield_budget = next_yield_budget(yield_budget, true) + 1;
-      if (late->timed) adjust_budget_after(*late, object, round, monotonic_ns() - late->gave_up_ns);
+      end_late_round(*late, object, round);
       return from_round(seen, Armed::kReleasedWhileYielding);
     }
     if (!yield_may_help(realtime)) break;
@@ -218,7 +222,7 @@ Armed arm_sleep_unless_over(BarrierObject* object, const BarrierConstants& const
         classify(constants, round, state, object->generation.load(std::memory_order_relaxed),
                  object->check.load(std::memory_order_relaxed));
     if (seen != Round::kOpen) {
-      if (late->timed) adjust_budget_after(*late, object, round, monotonic_ns() - late->gave_up_ns);
+      end_late_round(*late, object, round);
       return from_round(seen, Armed::kReleasedWhileYielding);
     }
     if ((state & kSleepersBit) != 0) return Armed::kMustSleep;  // another sleeper set it
@@ -466,12 +470,9 @@ __attribute__((always_inline)) inline int object_wait(BarrierObject* object,
     }
   }
   const int result = sleep_until_round_over(object, constants, round, scope, record);
-  if (late.timed) {
-    // At the minimum budget nobody yields: this is the sleep's length.
-    const uint64_t waited_ns = monotonic_ns() - late.gave_up_ns;
-    adjust_budget_after(late, object, round, waited_ns);
-    if (late.for_slow_rounds) t_slow_rounds = after_timed_sleep(t_slow_rounds, round, waited_ns);
-  }
+  // At the minimum budget nobody yields: this is the sleep's length.
+  const uint64_t waited_ns = end_late_round(late, object, round);
+  if (late.for_slow_rounds) t_slow_rounds = after_timed_sleep(t_slow_rounds, round, waited_ns);
   t_last_sleep = {object, round};
   return result;
 }
