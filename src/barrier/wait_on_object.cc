@@ -148,7 +148,8 @@ Armed from_round(Round round, Armed released_as) {
 // A round late for this thread's spin (wait_policy.h, late rounds): when
 // the spin gave up (timed only if it could spin), the budget it spun in vain
 // (0: it skipped the spin), and whether the wait counts for the record of
-// slow rounds in a row.
+// slow rounds in a row (only if timed: end_late_round answers 0 otherwise,
+// which the record would take for a short sleep).
 struct LateRound {
   bool timed = false;
   uint64_t gave_up_ns = 0;

@@ -16,9 +16,10 @@
 // The spin budget adapts per barrier (wake-slot path) or per thread (object
 // path) to what recent rounds needed: a round that used most of the budget
 // lets it grow to twice the spin it took; a round that had to yield or sleep
-// halves it, unless it completed soon after the spin gave up (late rounds,
-// below); quick rounds, those of phase 0 included, bring a shrunken budget
-// gently back to the initial one. It stays between the configured minimum
+// halves it, unless it completed soon after the spin gave up and the waiter
+// did not sleep in the round before (late rounds, LastSleep, below); quick
+// rounds, those of phase 0 included, bring a shrunken budget gently back to
+// the initial one. It stays between the configured minimum
 // and maximum, so a balanced program spins long enough never to sleep, and a
 // program whose rounds wait on a slow participant stops burning a core per
 // waiter.
@@ -138,7 +139,15 @@ uint32_t spin_budget_after_late_round(uint32_t halved, uint32_t spun_budget, uin
 // and the partner spun through every round: 43-48 us of CPU per round in 2
 // of 3 runs against 12-15 us with halving (glibc 6.5). In a convoy the
 // waiter did not sleep in the round before (it was that round's late
-// completer), so convoys are still broken. Written on the sleep path only.
+// completer), so convoys are still broken. Written on the sleep path only,
+// after the round is over, and plain: only its own thread reads or writes
+// it, so nothing needs ordering. `where` is compared, never dereferenced:
+// by then an object may be unmapped or reused (wait_on_object.cc, rule 2).
+// A wrong record (a signal handler's wait nested in a wait overwrote it or
+// left it half-written, a fork child inherited it, a new barrier lives at
+// the same address) only keeps one late round's halved budget, or raises it
+// as without this rule: a budget choice between the minimum and the
+// maximum, never a wake-up.
 struct LastSleep {
   const void* where;
   uint32_t round;
