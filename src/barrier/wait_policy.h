@@ -136,11 +136,13 @@ uint32_t spin_budget_after_late_round(uint32_t halved, uint32_t spun_budget, uin
 // a little more than the late-round limit (55 us, by busy-waiting) was
 // measured under it often enough that its partner's budget was raised, a
 // spin then covered the next wait and doubled the budget past the lateness,
-// and the partner spun through every round: 43-48 us of CPU per round in 2
-// of 3 runs against 12-15 us with halving (glibc 6.5). In a convoy the
-// waiter did not sleep in the round before (it was that round's late
-// completer), so convoys are still broken. Written on the sleep path only,
-// after the round is over, and plain: only its own thread reads or writes
+// and the partner spun through every round: 33-55 us of CPU per round
+// against 12-16 us with halving (glibc 6.5). Of 6 runs at 55 us, threads
+// locked in so in 2 without this rule and none with it, processes in 6 and
+// 3: the rest comes from the doubling after a spin that used most of its
+// budget (doc/performance.md). In a convoy the waiter did not sleep in the
+// round before (it was that round's late completer), so convoys are still
+// broken. Written on the sleep path only, after the round is over, and plain: only its own thread reads or writes
 // it, so nothing needs ordering. `where` is compared, never dereferenced:
 // by then an object may be unmapped or reused (wait_on_object.cc, rule 2).
 // A wrong record (a signal handler's wait nested in a wait overwrote it or
