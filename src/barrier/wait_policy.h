@@ -142,14 +142,14 @@ uint32_t spin_budget_after_late_round(uint32_t halved, uint32_t spun_budget, uin
 // 3: the rest comes from the doubling after a spin that used most of its
 // budget (doc/performance.md). In a convoy the waiter did not sleep in the
 // round before (it was that round's late completer), so convoys are still
-// broken. Written on the sleep path only, after the round is over, and plain: only its own thread reads or writes
-// it, so nothing needs ordering. `where` is compared, never dereferenced:
-// by then an object may be unmapped or reused (wait_on_object.cc, rule 2).
-// A wrong record (a signal handler's wait nested in a wait overwrote it or
-// left it half-written, a fork child inherited it, a new barrier lives at
-// the same address) only keeps one late round's halved budget, or raises it
-// as without this rule: a budget choice between the minimum and the
-// maximum, never a wake-up.
+// broken. Written on the sleep path only, after the round is over, and plain:
+// only its own thread reads or writes it, so nothing needs ordering. `where`
+// is compared, never dereferenced: by then an object may be unmapped or
+// reused (wait_on_object.cc, rule 2). A wrong record (a signal handler's wait
+// nested in a wait overwrote it or left it half-written, a fork child
+// inherited it, a new barrier lives at the same address) only keeps one late
+// round's halved budget, or raises it as without this rule: a budget choice
+// between the minimum and the maximum, never a wake-up.
 struct LastSleep {
   const void* where;
   uint32_t round;
