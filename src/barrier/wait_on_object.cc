@@ -42,6 +42,7 @@
 #include "os/cancel_type.h"
 #include "os/cpu_relax.h"
 #include "os/futex.h"
+#include "os/mapping_kind.h"
 #include "os/read_without_fault.h"
 #include "robust/robust_membership.h"
 #include "barrier/stuck_wait_watch.h"
@@ -310,6 +311,19 @@ int sleep_until_round_over(BarrierObject* object, const BarrierConstants& consta
     const int result = futex_wait_bitset_until(futex_word, sleeping_futex_value(round),
                                                wake_bit_for(round), scope, deadline);
     if (result == EINTR) continue;  // a handler ran: same deadline
+    if (result == EFAULT && in_unreadable_shared_mapping(object)) {
+      // The page is still mapped, but a thread of this process took away
+      // access to it (mprotect PROT_NONE): the barrier is still there, and
+      // its round is not over (a round may be released, and its memory
+      // released after it, but the memory is not released by a protection).
+      // The kernel cannot sleep on the word now: nap until the deadline,
+      // then look again. A handler (EINTR) keeps the deadline.
+      if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nullptr) == 0) {
+        recheck_ns = recheck_ns < longest / 2 ? recheck_ns * 2 : longest;
+        deadline = next_deadline();
+      }
+      continue;
+    }
     if (result != 0 && result != ETIMEDOUT) {
       // EAGAIN (the word changed: only the release changes it once the
       // sleepers bit is set) or EFAULT (unmapped): over. Broken, or released?
@@ -328,6 +342,8 @@ int sleep_until_round_over(BarrierObject* object, const BarrierConstants& consta
     // So does one under Valgrind (tool_annotations.h).
     if (result == 0 && !robust && !futex_waits_count_as_reads()) continue;
     seen = classify_without_fault(object, constants, round, scope);
+    // Unreadable, not gone: the futex answers EFAULT at once, and that naps.
+    if (seen == Round::kGone && in_unreadable_shared_mapping(object)) continue;
     if (seen != Round::kOpen) break;
     if (result == ETIMEDOUT) {
       watch.on_wake_up();

@@ -2,18 +2,27 @@
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
 
+#include "os/page_size.h"
+
 namespace bshim {
 namespace {
 
+// What /proc/self/maps says of the mapping that holds an address.
+struct MappingFacts {
+  MappingKind kind = MappingKind::kUnknown;  // kUnknown: not found
+  bool readable = false;
+};
+
 // Parses one line of /proc/self/maps ("start-end perms offset ..."): true and
-// the kind if the line's range contains `address`.
-bool line_covers(const char* line, const char* end, uintptr_t address, MappingKind* kind) {
+// the facts if the line's range contains `address`.
+bool line_covers(const char* line, const char* end, uintptr_t address, MappingFacts* facts) {
   uintptr_t start = 0, stop = 0;
   const char* p = line;
   auto hex_digit = [](char c) -> int {
@@ -26,8 +35,10 @@ bool line_covers(const char* line, const char* end, uintptr_t address, MappingKi
   for (++p; p < end && hex_digit(*p) >= 0; ++p) stop = stop * 16 + hex_digit(*p);
   if (p + 5 > end || *p != ' ') return false;
   if (address < start || address >= stop) return false;
-  // perms are four characters, the last 'p' (private) or 's' (shared).
-  *kind = p[4] == 's' ? MappingKind::kShared : MappingKind::kPrivate;
+  // perms are four characters ("rwxs"), the first 'r' if readable, the last
+  // 'p' (private) or 's' (shared).
+  facts->kind = p[4] == 's' ? MappingKind::kShared : MappingKind::kPrivate;
+  facts->readable = p[1] == 'r';
   return true;
 }
 
@@ -53,27 +64,30 @@ struct ProcmapQuery {
 };
 static_assert(sizeof(ProcmapQuery) == 104, "the kernel's struct procmap_query");
 constexpr unsigned long kProcmapQuery = _IOWR('f', 17, ProcmapQuery);
+constexpr uint64_t kVmaReadable = 0x01;  // PROCMAP_QUERY_VMA_READABLE: the 'r'
 constexpr uint64_t kVmaShared = 0x08;  // PROCMAP_QUERY_VMA_SHARED: the 's' of the text
 
 enum class QueryAnswer { kFound, kNotMapped, kUnsupported };
 
-QueryAnswer query_mapping(int fd, const void* address, MappingKind* kind) {
+QueryAnswer query_mapping(int fd, const void* address, MappingFacts* facts) {
   ProcmapQuery query{};
   query.size = sizeof(query);
   query.query_addr = reinterpret_cast<uintptr_t>(address);
   if (ioctl(fd, kProcmapQuery, &query) == 0) {
-    *kind = (query.vma_flags & kVmaShared) != 0 ? MappingKind::kShared : MappingKind::kPrivate;
+    facts->kind =
+        (query.vma_flags & kVmaShared) != 0 ? MappingKind::kShared : MappingKind::kPrivate;
+    facts->readable = (query.vma_flags & kVmaReadable) != 0;
     return QueryAnswer::kFound;
   }
   return errno == ENOENT ? QueryAnswer::kNotMapped : QueryAnswer::kUnsupported;
 }
 
-MappingKind scan_for(int fd, const void* address) {
+MappingFacts scan_for(int fd, const void* address) {
   // Lines are well under 4 KiB (a path is at most PATH_MAX); keep a partial
   // line at the front of the buffer between reads.
   char buffer[8192];
   size_t filled = 0;
-  MappingKind kind = MappingKind::kUnknown;
+  MappingFacts facts;
   bool found = false;
   while (!found) {
     const ssize_t got = read(fd, buffer + filled, sizeof(buffer) - filled);
@@ -83,45 +97,60 @@ MappingKind scan_for(int fd, const void* address) {
     for (size_t i = 0; i < filled && !found; ++i) {
       if (buffer[i] != '\n') continue;
       found = line_covers(buffer + line_start, buffer + i,
-                          reinterpret_cast<uintptr_t>(address), &kind);
+                          reinterpret_cast<uintptr_t>(address), &facts);
       line_start = i + 1;
     }
     if (line_start == 0 && filled == sizeof(buffer)) break;  // an absurd line
     std::memmove(buffer, buffer + line_start, filled - line_start);
     filled -= line_start;
   }
-  return found ? kind : MappingKind::kUnknown;
+  return found ? facts : MappingFacts{};
 }
 
 // Opens /proc/self/maps, asks `lookup(fd)`, closes it; errno as it was.
-// kUnknown when the file cannot be opened (/proc not mounted).
+// Nothing found (kUnknown) when the file cannot be opened (/proc not mounted).
 template <typename Lookup>
-MappingKind with_maps_file(Lookup lookup) {
+MappingFacts with_maps_file(Lookup lookup) {
   const int saved_errno = errno;
   const int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-  MappingKind kind = MappingKind::kUnknown;
+  MappingFacts facts;
   if (fd >= 0) {
-    kind = lookup(fd);
+    facts = lookup(fd);
     close(fd);
   }
   errno = saved_errno;
-  return kind;
+  return facts;
+}
+
+MappingFacts mapping_facts_of(const void* address) {
+  return with_maps_file([address](int fd) {
+    MappingFacts facts;
+    if (query_mapping(fd, address, &facts) == QueryAnswer::kUnsupported) {
+      facts = scan_for(fd, address);
+    }
+    return facts;
+  });
 }
 
 }  // namespace
 
-MappingKind mapping_kind_of(const void* address) {
-  return with_maps_file([address](int fd) {
-    MappingKind kind = MappingKind::kUnknown;
-    if (query_mapping(fd, address, &kind) == QueryAnswer::kUnsupported) {
-      kind = scan_for(fd, address);
-    }
-    return kind;
-  });
-}
+MappingKind mapping_kind_of(const void* address) { return mapping_facts_of(address).kind; }
 
 MappingKind mapping_kind_by_scan(const void* address) {
-  return with_maps_file([address](int fd) { return scan_for(fd, address); });
+  return with_maps_file([address](int fd) { return scan_for(fd, address); }).kind;
+}
+
+bool in_unreadable_shared_mapping(const void* address) {
+  // mincore first: a page no longer mapped (the usual reason a read of
+  // barrier memory faults) answers ENOMEM without opening anything.
+  const int saved_errno = errno;
+  const uintptr_t page = reinterpret_cast<uintptr_t>(address) & ~(page_size() - 1);
+  unsigned char resident;
+  const bool mapped = mincore(reinterpret_cast<void*>(page), 1, &resident) == 0;
+  errno = saved_errno;
+  if (!mapped) return false;
+  const MappingFacts facts = mapping_facts_of(address);
+  return facts.kind == MappingKind::kShared && !facts.readable;
 }
 
 }  // namespace bshim

@@ -18,4 +18,13 @@ MappingKind mapping_kind_of(const void* address);
 // The scan alone, whatever the kernel offers: for tests that compare the two.
 MappingKind mapping_kind_by_scan(const void* address);
 
+// True iff the address lies in a shared mapping that this process cannot
+// read: one that mprotect(2) made PROT_NONE (or execute-only). A read of such
+// memory faults as a read of unmapped memory does, but the memory, and a
+// barrier in it, is still there. False when the page is not mapped, is
+// readable (a shared file shrunk under the mapping faults too), lies in a
+// private mapping, or /proc cannot be read. Opens a file: for the rare path
+// where a read through the kernel has just faulted.
+bool in_unreadable_shared_mapping(const void* address);
+
 }  // namespace bshim

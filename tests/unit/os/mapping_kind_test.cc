@@ -70,4 +70,26 @@ TEST(MappingKind, TheAnswerLeavesErrnoAlone) {
   EXPECT_EQ(errno, 1234);
 }
 
+// A wait whose read of its barrier faults must tell memory made inaccessible
+// (the barrier is still there) from memory released.
+TEST(MappingKind, OnlyAProtectedSharedPageIsUnreadableShared) {
+  void* shared = map_page(MAP_SHARED | MAP_ANONYMOUS);
+  void* unmapped = map_page(MAP_SHARED | MAP_ANONYMOUS);
+  void* private_page = map_page(MAP_PRIVATE | MAP_ANONYMOUS);
+  ASSERT_NE(shared, nullptr);
+  ASSERT_NE(unmapped, nullptr);
+  ASSERT_NE(private_page, nullptr);
+  EXPECT_FALSE(bshim::in_unreadable_shared_mapping(shared));
+  ASSERT_EQ(mprotect(shared, 4096, PROT_NONE), 0);
+  ASSERT_EQ(mprotect(private_page, 4096, PROT_NONE), 0);
+  ASSERT_EQ(munmap(unmapped, 4096), 0);
+  errno = 1234;
+  EXPECT_TRUE(bshim::in_unreadable_shared_mapping(static_cast<char*>(shared) + 64));
+  EXPECT_FALSE(bshim::in_unreadable_shared_mapping(unmapped));
+  EXPECT_FALSE(bshim::in_unreadable_shared_mapping(private_page));
+  EXPECT_EQ(errno, 1234);
+  munmap(shared, 4096);
+  munmap(private_page, 4096);
+}
+
 }  // namespace
