@@ -206,7 +206,7 @@ Armed arm_sleep_unless_over(BarrierObject* object, const BarrierConstants& const
   late->gave_up_ns = may_spin ? monotonic_ns() : 0;
   late->for_slow_rounds = may_spin && times_its_sleep(t_spin_budget, skipped_spin);
   const bool realtime = yields != 0 && calling_thread_is_realtime();
-  const uint32_t tries = yields_to_try(yields, realtime);
+  const uint32_t tries = yields_to_try(yields);
   for (uint32_t i = 0; i < tries && !lock.unmapper_waiting(); ++i) {
     const Round seen = classify_in_window(object, constants, round);
     if (seen != Round::kOpen) {

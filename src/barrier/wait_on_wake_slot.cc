@@ -138,7 +138,7 @@ WaitOutcome wait_for_completion(WakeSlot& slot, uint32_t round, bool may_spin,
       stored_yields != 0 ? stored_yields - 1 : policy.yield_iterations;
   const uint32_t yields = yields_before_sleeping(may_spin, next_budget, yield_budget);
   const bool realtime = yields != 0 && calling_thread_is_realtime();
-  const uint32_t tries = yields_to_try(yields, realtime);
+  const uint32_t tries = yields_to_try(yields);
   for (uint32_t i = 0; i < tries; ++i) {
     if (round_complete(slot, round, &open_round)) {
       store_yield_budget(slot, stored_yields, next_yield_budget(yield_budget, true));

@@ -53,9 +53,10 @@ uint64_t measure_relax_ns() {
 
 const WaitPolicy& wait_policy() { return g_policy; }
 
-__thread uint32_t t_realtime_waits_without_yields __attribute__((tls_model("initial-exec")));
+__thread uint32_t t_waits_without_yields __attribute__((tls_model("initial-exec")));
 __thread LastSleep t_last_sleep __attribute__((tls_model("initial-exec"))) = {nullptr, 0};
 __thread uint32_t t_quick_yields_in_a_row __attribute__((tls_model("initial-exec")));
+__thread LongYields t_long_yields __attribute__((tls_model("initial-exec")));
 
 void configure_wait_policy() {
   const uint64_t relax_ns = measure_relax_ns();

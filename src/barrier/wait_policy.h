@@ -235,16 +235,15 @@ inline uint32_t yields_before_sleeping(bool spins, uint32_t spin_budget, uint32_
 // takes two context switches at least.
 inline constexpr uint64_t kYieldThatRanNobodyNs = 2'000;
 
-// One yield of the yield phase; false when yielding cannot help and the
-// waiter should sleep now. sched_yield lets only threads of the waiter's own
-// real-time priority run, so a real-time waiter whose participant of lower
-// priority is runnable on its CPU gets the CPU straight back, and its yields
-// only keep that participant off the CPU (pi_stress of rt-tests lost up to
-// 30% of its inversions to them): such a yield, quick, ends the phase.
-// Peers of equal real-time priority that outnumber the CPUs do run in its
-// yields (slow ones), and keep meeting without a futex round trip, as
-// SCHED_OTHER waiters do (os/realtime_policy.h says whether it is
-// real-time).
+// Real-time waiters: a quick yield ran nobody. sched_yield lets only
+// threads of the waiter's own real-time priority run, so a real-time waiter
+// whose participant of lower priority is runnable on its CPU gets the CPU
+// straight back, and its yields only keep that participant off the CPU
+// (pi_stress of rt-tests lost up to 30% of its inversions to them): such a
+// yield, quick, ends the phase. Peers of equal real-time priority that
+// outnumber the CPUs do run in its yields (slow ones), and keep meeting
+// without a futex round trip, as SCHED_OTHER waiters do
+// (os/realtime_policy.h says whether it is real-time).
 //
 // A quick yield still costs a system call per wait (about 0.5 us: 16% of
 // pi_stress's inversions), so after kQuickYieldsInARow quick ones in a row
@@ -257,33 +256,88 @@ inline constexpr uint64_t kYieldThatRanNobodyNs = 2'000;
 // 51 us with skips after any quick yield; glibc 36 us).
 inline constexpr uint32_t kQuickYieldsInARow = 3;
 inline constexpr uint32_t kRealtimeWaitsWithoutYields = 15;
-// This thread's waits left to sleep without yielding, and its quick yields
-// in a row (real-time only).
-extern __thread uint32_t t_realtime_waits_without_yields __attribute__((tls_model("initial-exec")));
-extern __thread uint32_t t_quick_yields_in_a_row __attribute__((tls_model("initial-exec")));
 
-// The yields a waiter tries in this wait: `yields`, or none for a real-time
-// waiter within kRealtimeWaitsWithoutYields waits of a quick yield.
-inline uint32_t yields_to_try(uint32_t yields, bool realtime) {
-  if (!realtime || t_realtime_waits_without_yields == 0) return yields;
-  --t_realtime_waits_without_yields;
+// SCHED_OTHER waiters: a long yield ran a time slice of a thread that does
+// not wait here. A yield that lets a participant run comes back within a
+// few microseconds (it arrives, and yields or sleeps in turn: 4 threads on
+// 2 CPUs meet in 2.2-2.7 us a round). One that comes back after more than
+// kLongYieldNs ran something else for a while, and a sleeper would have been
+// woken sooner: a CPU-bound thread or process sharing the CPU gets a whole
+// time slice from every yield (EEVDF pushes the yielder's deadline back by a
+// slice; 1.5-4 ms here), while the last arrival's wake-up puts a sleeper
+// back at once. Measured on the 2-CPU VM (Linux 6.18), two members and a
+// busy thread on one CPU: 710 us per round, every wait yielding into the
+// busy thread's slice, against glibc's 7-14 us (it sleeps at once). So a
+// long yield ends the wait's yield phase (it sleeps now), and when 2 of the
+// thread's last 16 yields were long, its next waits skip the phase
+// altogether and sleep after the spin: kLongYieldSkipFirst waits, twice as
+// many after each further long yield (a probe at the end of each skip), up
+// to kLongYieldSkipMost; 16 short yields in a row forget it all. One long
+// yield alone is not enough: an interrupt or another process now and then
+// makes one long where yielding pays (4 threads on 2 CPUs, 2.2-2.7 us a
+// round: skipping after any long yield made some runs 3-7.6 us).
+inline constexpr uint64_t kLongYieldNs = 50'000;
+inline constexpr uint32_t kLongYieldsToSkip = 2;
+inline constexpr uint32_t kYieldHistoryMask = 0xffff;  // the last 16 yields
+inline constexpr uint32_t kLongYieldSkipFirst = 64;
+inline constexpr uint32_t kLongYieldSkipMost = 4096;
+
+// A thread's record of its SCHED_OTHER yields: bit i of `history` set if
+// its (i+1)-th latest yield was long; `skip` the waits it skipped the yield
+// phase for last time (0: none since history was last clear).
+struct LongYields {
+  uint32_t history;
+  uint32_t skip;
+};
+
+// After a yield that took `long_yield` (more than kLongYieldNs) or not:
+// updates the record, and returns the waits to skip the yield phase for
+// from now on (0: go on as before).
+inline uint32_t after_yield(LongYields& yields, bool long_yield) {
+  yields.history = ((yields.history << 1) | (long_yield ? 1U : 0U)) & kYieldHistoryMask;
+  if (yields.history == 0) yields.skip = 0;
+  if (!long_yield || __builtin_popcount(yields.history) < kLongYieldsToSkip) return 0;
+  yields.skip = yields.skip == 0 ? kLongYieldSkipFirst
+                : yields.skip < kLongYieldSkipMost ? yields.skip * 2
+                                                   : kLongYieldSkipMost;
+  return yields.skip;
+}
+
+// This thread's waits left to skip the yield phase in (either rule above),
+// its real-time quick yields in a row, and its record of SCHED_OTHER yields.
+// Plain thread-locals: only their own thread reads or writes them.
+extern __thread uint32_t t_waits_without_yields __attribute__((tls_model("initial-exec")));
+extern __thread uint32_t t_quick_yields_in_a_row __attribute__((tls_model("initial-exec")));
+extern __thread LongYields t_long_yields __attribute__((tls_model("initial-exec")));
+
+// The yields a waiter tries in this wait: `yields`, or none within the
+// waits that a rule above said to skip.
+inline uint32_t yields_to_try(uint32_t yields) {
+  if (yields == 0 || t_waits_without_yields == 0) return yields;
+  --t_waits_without_yields;
   return 0;
 }
 
+// One yield of the yield phase; false when yielding cannot help and the
+// waiter should sleep now (the rules above). Two clock reads around each
+// yield, a system call anyway.
 inline bool yield_may_help(bool realtime) {
-  if (!realtime) {
-    sched_yield();
-    return true;
-  }
   const uint64_t before = monotonic_ns();
   sched_yield();
-  if (monotonic_ns() - before >= kYieldThatRanNobodyNs) {
+  const uint64_t took_ns = monotonic_ns() - before;
+  if (!realtime) {
+    const bool long_yield = took_ns >= kLongYieldNs;
+    const uint32_t skip = after_yield(t_long_yields, long_yield);
+    if (skip != 0) t_waits_without_yields = skip;
+    return !long_yield;
+  }
+  if (took_ns >= kYieldThatRanNobodyNs) {
     t_quick_yields_in_a_row = 0;
     return true;
   }
   if (++t_quick_yields_in_a_row >= kQuickYieldsInARow) {
     t_quick_yields_in_a_row = 0;
-    t_realtime_waits_without_yields = kRealtimeWaitsWithoutYields;
+    t_waits_without_yields = kRealtimeWaitsWithoutYields;
   }
   return false;
 }
