@@ -207,14 +207,16 @@ Armed arm_sleep_unless_over(BarrierObject* object, const BarrierConstants& const
   late->for_slow_rounds = may_spin && times_its_sleep(t_spin_budget, skipped_spin);
   const bool realtime = yields != 0 && calling_thread_is_realtime();
   const uint32_t tries = yields_to_try(yields);
-  for (uint32_t i = 0; i < tries && !lock.unmapper_waiting(); ++i) {
+  // A check before each yield and one after the last (wait_policy.h,
+  // next_yield_budget: the probe yield).
+  for (uint32_t i = 0; tries != 0 && !lock.unmapper_waiting(); ++i) {
     const Round seen = classify_in_window(object, constants, round);
     if (seen != Round::kOpen) {
       t_yield_budget = next_yield_budget(yield_budget, true) + 1;
       end_late_round(*late, object, round);
       return from_round(seen, Armed::kReleasedWhileYielding);
     }
-    if (!yield_may_help(realtime)) break;
+    if (i == tries || !yield_may_help(realtime)) break;
   }
   if (tries != 0) t_yield_budget = next_yield_budget(yield_budget, false) + 1;
   // acquire: see classify_in_window.

@@ -139,7 +139,9 @@ WaitOutcome wait_for_completion(WakeSlot& slot, uint32_t round, bool may_spin,
   const uint32_t yields = yields_before_sleeping(may_spin, next_budget, yield_budget);
   const bool realtime = yields != 0 && calling_thread_is_realtime();
   const uint32_t tries = yields_to_try(yields);
-  for (uint32_t i = 0; i < tries; ++i) {
+  // A check before each yield and one after the last (wait_policy.h,
+  // next_yield_budget: the probe yield).
+  for (uint32_t i = 0; tries != 0; ++i) {
     if (round_complete(slot, round, &open_round)) {
       store_yield_budget(slot, stored_yields, next_yield_budget(yield_budget, true));
       if (may_spin) {
@@ -148,7 +150,7 @@ WaitOutcome wait_for_completion(WakeSlot& slot, uint32_t round, bool may_spin,
       }
       return WaitOutcome::kYielded;
     }
-    if (!yield_may_help(realtime)) break;
+    if (i == tries || !yield_may_help(realtime)) break;
   }
   if (tries != 0) store_yield_budget(slot, stored_yields, next_yield_budget(yield_budget, false));
   sleep_until_complete(slot, round, watch);
