@@ -60,7 +60,8 @@ int main(int argc, char **argv)
     /* Initialised on 2 CPUs: 4 members are more than the CPUs. */
     pthread_barrierattr_t attr;
     pthread_barrierattr_init(&attr);
-    pthread_barrierattr_setpshared(&attr, shared ? PTHREAD_PROCESS_SHARED : PTHREAD_PROCESS_PRIVATE);
+    pthread_barrierattr_setpshared(&attr,
+                                   shared ? PTHREAD_PROCESS_SHARED : PTHREAD_PROCESS_PRIVATE);
     if (pthread_barrier_init(&barrier, &attr, MEMBERS) != 0) bh_setup_error("pthread_barrier_init");
     pthread_t threads[MEMBERS];
     for (long i = 0; i < MEMBERS; i++) {
