@@ -258,16 +258,25 @@ inline constexpr uint32_t kQuickYieldsInARow = 3;
 inline constexpr uint32_t kRealtimeWaitsWithoutYields = 15;
 
 // SCHED_OTHER waiters: a long yield ran a time slice of a thread that does
-// not wait here. A yield that lets a participant run comes back within a
-// few microseconds (it arrives, and yields or sleeps in turn: 4 threads on
-// 2 CPUs meet in 2.2-2.7 us a round). One that comes back after more than
-// kLongYieldNs ran something else for a while, and a sleeper would have been
-// woken sooner: a CPU-bound thread or process sharing the CPU gets a whole
-// time slice from every yield (EEVDF pushes the yielder's deadline back by a
-// slice; 1.5-4 ms here), while the last arrival's wake-up puts a sleeper
-// back at once. Measured on the 2-CPU VM (Linux 6.18), two members and a
-// busy thread on one CPU: 710 us per round, every wait yielding into the
-// busy thread's slice, against glibc's 7-14 us (it sleeps at once). So a
+// not wait here. A yield that lets a participant run comes back when that
+// participant waits in turn: within a few microseconds when it only
+// arrives (4 threads on 2 CPUs meet in 2.2-2.7 us a round), after its work
+// when it computes between waits; either way a sleeper would not have been
+// woken sooner. One that comes back after more than kLongYieldNs ran
+// something else for a while: a CPU-bound thread or process sharing the CPU
+// gets a whole time slice from every yield (EEVDF pushes the yielder's
+// deadline back by a slice; 1.5-4 ms here), while the last arrival's
+// wake-up puts a sleeper back at once. The limit sits below the slice and
+// above the work of most barrier programs' rounds: at 50 us, members that
+// compute between waits were taken for outsiders and slept in most waits
+// (4 on 2 CPUs computing 100, 200 and 500 us: 235, 435 and 1040 us a round
+// instead of 205, 405 and 1010; glibc 435 at 200 us); at 500 us, yields
+// spanning two members' 200 us still made a third of the waits sleep in
+// half the runs. Members that compute 1 ms or more between waits are still
+// taken for outsiders (2 ms, at the 50 us limit: 4130 us a round instead
+// of 4000). Measured on the 2-CPU VM (Linux 6.18), two members and a busy
+// thread on one CPU: 710 us per round, every wait yielding into the busy
+// thread's slice, against glibc's 7-14 us (it sleeps at once). So a
 // long yield ends the wait's yield phase (it sleeps now), and when 2 of the
 // thread's last 16 yields were long, its next waits skip the phase
 // altogether and sleep after the spin: kLongYieldSkipFirst waits, twice as
@@ -276,7 +285,7 @@ inline constexpr uint32_t kRealtimeWaitsWithoutYields = 15;
 // yield alone is not enough: an interrupt or another process now and then
 // makes one long where yielding pays (4 threads on 2 CPUs, 2.2-2.7 us a
 // round: skipping after any long yield made some runs 3-7.6 us).
-inline constexpr uint64_t kLongYieldNs = 50'000;
+inline constexpr uint64_t kLongYieldNs = 1'000'000;
 inline constexpr uint32_t kLongYieldsToSkip = 2;
 inline constexpr uint32_t kYieldHistoryMask = 0xffff;  // the last 16 yields
 inline constexpr uint32_t kLongYieldSkipFirst = 64;
