@@ -10,7 +10,9 @@
 //      (kFlagSpin: count <= CPUs in the initialiser's affinity mask), since a
 //      spinner that occupies the CPU a late participant needs only delays it;
 //   2. sched_yield(), a few times, which lets a runnable participant on this
-//      CPU reach the barrier without a futex round trip;
+//      CPU reach the barrier without a futex round trip (none for a while
+//      when the yields keep handing the CPU to a thread that does not wait
+//      here, or, real-time, run nobody: below);
 //   3. FUTEX_WAIT, until the round's last arriver wakes it.
 //
 // The spin budget adapts per barrier (wake-slot path) or per thread (object
@@ -314,7 +316,10 @@ inline uint32_t after_yield(LongYields& yields, bool long_yield) {
 
 // This thread's waits left to skip the yield phase in (either rule above),
 // its real-time quick yields in a row, and its record of SCHED_OTHER yields.
-// Plain thread-locals: only their own thread reads or writes them.
+// Plain thread-locals: only their own thread reads or writes them. A signal
+// handler's wait nested in a wait, or a fork child, may leave them as
+// another wait had them: that costs yields or a sleep of at most
+// kLongYieldSkipMost waits, never a wake-up.
 extern __thread uint32_t t_waits_without_yields __attribute__((tls_model("initial-exec")));
 extern __thread uint32_t t_quick_yields_in_a_row __attribute__((tls_model("initial-exec")));
 extern __thread LongYields t_long_yields __attribute__((tls_model("initial-exec")));
@@ -322,8 +327,12 @@ extern __thread LongYields t_long_yields __attribute__((tls_model("initial-exec"
 // The yields a waiter tries in this wait: `yields`, or none within the
 // waits that a rule above said to skip.
 inline uint32_t yields_to_try(uint32_t yields) {
-  if (yields == 0 || t_waits_without_yields == 0) return yields;
-  --t_waits_without_yields;
+  // Read once: a signal handler's wait nested between a read and the
+  // store may have set it meanwhile, and a second read could then count
+  // down from 0 to four billion waits without yields.
+  const uint32_t left = t_waits_without_yields;
+  if (yields == 0 || left == 0) return yields;
+  t_waits_without_yields = left - 1;
   return 0;
 }
 
