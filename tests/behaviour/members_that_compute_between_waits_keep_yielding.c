@@ -8,9 +8,7 @@
  * limit, 4 members on 2 CPUs took 435 us a round instead of 405 us, as
  * glibc does, and slept in most waits). Sleeps are counted as voluntary
  * context switches (a sched_yield that switches is an involuntary one). */
-#include "behaviour.h"
-
-#include <sched.h>
+#include "oversubscribed.h"
 
 #define MEMBERS 4
 #define ROUNDS 300
@@ -18,13 +16,6 @@
 
 static pthread_barrier_t barrier;
 static long sleeps[MEMBERS];
-
-static long voluntary_switches(void)
-{
-    struct rusage usage;
-    getrusage(RUSAGE_THREAD, &usage);
-    return usage.ru_nvcsw;
-}
 
 static void compute(void)
 {
@@ -49,24 +40,10 @@ static void *member(void *arg)
 int main(void)
 {
     bh_start("setup", 20);
-    cpu_set_t allowed, two_cpus;
-    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) bh_setup_error("sched_getaffinity");
-    CPU_ZERO(&two_cpus);
-    for (int cpu = 0; cpu < CPU_SETSIZE && CPU_COUNT(&two_cpus) < 2; cpu++) {
-        if (CPU_ISSET(cpu, &allowed)) CPU_SET(cpu, &two_cpus);
-    }
-    if (CPU_COUNT(&two_cpus) < 2) bh_setup_error("needs 2 CPUs");
-    if (sched_setaffinity(0, sizeof two_cpus, &two_cpus) != 0) bh_setup_error("sched_setaffinity");
+    run_on_two_cpus();
     /* Initialised on 2 CPUs: 4 members are more than the CPUs. */
     if (pthread_barrier_init(&barrier, NULL, MEMBERS) != 0) bh_setup_error("pthread_barrier_init");
-    pthread_t threads[MEMBERS];
-    for (long i = 0; i < MEMBERS; i++) {
-        if (pthread_create(&threads[i], NULL, member, (void *)i) != 0) {
-            bh_setup_error("pthread_create");
-        }
-    }
-    bh_phase_set("rounds");
-    for (int i = 0; i < MEMBERS; i++) pthread_join(threads[i], NULL);
+    run_members(MEMBERS, member);
     long total = 0;
     for (int i = 0; i < MEMBERS; i++) total += sleeps[i];
     /* Sleeping in every wait that waits is MEMBERS - 1 sleeps a round; an

@@ -12,9 +12,7 @@
  * and the object path keep the budget each). A CPU-bound process on those 2
  * CPUs makes the members sleep by design (long yields, wait_policy.h): 2 of
  * 10 runs failed beside one, none of 20 without. */
-#include "behaviour.h"
-
-#include <sched.h>
+#include "oversubscribed.h"
 
 #define MEMBERS 4
 #define SLOW_ROUNDS 12
@@ -22,13 +20,6 @@
 
 static pthread_barrier_t barrier;
 static long sleeps[MEMBERS];
-
-static long voluntary_switches(void)
-{
-    struct rusage usage;
-    getrusage(RUSAGE_THREAD, &usage);
-    return usage.ru_nvcsw;
-}
 
 static void *member(void *arg)
 {
@@ -49,28 +40,14 @@ int main(int argc, char **argv)
 {
     bh_start("setup", 20);
     const bool shared = argc > 1 && strcmp(argv[1], "shared") == 0;
-    cpu_set_t allowed, two_cpus;
-    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) bh_setup_error("sched_getaffinity");
-    CPU_ZERO(&two_cpus);
-    for (int cpu = 0; cpu < CPU_SETSIZE && CPU_COUNT(&two_cpus) < 2; cpu++) {
-        if (CPU_ISSET(cpu, &allowed)) CPU_SET(cpu, &two_cpus);
-    }
-    if (CPU_COUNT(&two_cpus) < 2) bh_setup_error("needs 2 CPUs");
-    if (sched_setaffinity(0, sizeof two_cpus, &two_cpus) != 0) bh_setup_error("sched_setaffinity");
+    run_on_two_cpus();
     /* Initialised on 2 CPUs: 4 members are more than the CPUs. */
     pthread_barrierattr_t attr;
     pthread_barrierattr_init(&attr);
     pthread_barrierattr_setpshared(&attr,
                                    shared ? PTHREAD_PROCESS_SHARED : PTHREAD_PROCESS_PRIVATE);
     if (pthread_barrier_init(&barrier, &attr, MEMBERS) != 0) bh_setup_error("pthread_barrier_init");
-    pthread_t threads[MEMBERS];
-    for (long i = 0; i < MEMBERS; i++) {
-        if (pthread_create(&threads[i], NULL, member, (void *)i) != 0) {
-            bh_setup_error("pthread_create");
-        }
-    }
-    bh_phase_set("rounds");
-    for (int i = 0; i < MEMBERS; i++) pthread_join(threads[i], NULL);
+    run_members(MEMBERS, member);
     long total = 0;
     for (int i = 0; i < MEMBERS; i++) total += sleeps[i];
     /* Balanced, they sleep a few times in thousands of rounds. */

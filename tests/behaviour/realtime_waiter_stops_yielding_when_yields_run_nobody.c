@@ -12,17 +12,13 @@
  * calls are counted by libyield-counter.so, preloaded after the shim
  * (yield_counter.c).
  * Exit 77 (skip) without the privilege to use SCHED_FIFO. */
-#include "behaviour.h"
+#include "yield_counting.h"
 
-#include <dlfcn.h>
-#include <sched.h>
 #include <sys/syscall.h>
 
 #define ROUNDS 100
 
 static pthread_barrier_t barrier;
-static void (*follow_yields_of)(int tid);
-static int (*yields_counted)(void);
 
 /* Arrives first in every round (the main thread works before arriving). */
 static void *waiter(void *unused)
@@ -53,17 +49,7 @@ int main(void)
     }
     struct sched_param normal = {.sched_priority = 0};
     sched_setscheduler(0, SCHED_OTHER, &normal);
-    cpu_set_t one_cpu;
-    CPU_ZERO(&one_cpu);
-    CPU_SET(0, &one_cpu);
-    if (sched_setaffinity(0, sizeof one_cpu, &one_cpu) != 0) bh_setup_error("sched_setaffinity");
-    /* (POSIX: a dlsym result may be converted to a function pointer.) */
-    *(void **)&follow_yields_of = dlsym(RTLD_DEFAULT, "yield_counter_follow");
-    *(void **)&yields_counted = dlsym(RTLD_DEFAULT, "yield_counter_count");
-    if (follow_yields_of == NULL || yields_counted == NULL) {
-        bh_setup_error("preload libyield-counter.so after the shim");
-    }
-    follow_yields_of(-1);
+    on_cpu_zero_with_yield_counter();
     if (pthread_barrier_init(&barrier, NULL, 2) != 0) bh_setup_error("pthread_barrier_init");
     pthread_t thread;
     if (pthread_create(&thread, NULL, waiter, NULL) != 0) bh_setup_error("pthread_create");

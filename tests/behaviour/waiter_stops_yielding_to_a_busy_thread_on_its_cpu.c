@@ -10,18 +10,14 @@
  * and does not spin: it yields, then sleeps); the member's sched_yield calls
  * are counted by libyield-counter.so, preloaded after the shim
  * (yield_counter.c). */
-#include "behaviour.h"
+#include "yield_counting.h"
 
-#include <dlfcn.h>
-#include <sched.h>
 #include <sys/syscall.h>
 
 #define ROUNDS 300
 
 static pthread_barrier_t barrier;
 static atomic_bool stop_busy;
-static void (*follow_yields_of)(int tid);
-static int (*yields_counted)(void);
 
 static void *busy_thread(void *unused)
 {
@@ -42,17 +38,7 @@ static void *followed_member(void *unused)
 int main(void)
 {
     bh_start("setup", 20);
-    cpu_set_t one_cpu;
-    CPU_ZERO(&one_cpu);
-    CPU_SET(0, &one_cpu);
-    if (sched_setaffinity(0, sizeof one_cpu, &one_cpu) != 0) bh_setup_error("sched_setaffinity");
-    /* (POSIX: a dlsym result may be converted to a function pointer.) */
-    *(void **)&follow_yields_of = dlsym(RTLD_DEFAULT, "yield_counter_follow");
-    *(void **)&yields_counted = dlsym(RTLD_DEFAULT, "yield_counter_count");
-    if (follow_yields_of == NULL || yields_counted == NULL) {
-        bh_setup_error("preload libyield-counter.so after the shim");
-    }
-    follow_yields_of(-1);
+    on_cpu_zero_with_yield_counter();
     if (pthread_barrier_init(&barrier, NULL, 2) != 0) bh_setup_error("pthread_barrier_init");
     pthread_t busy, member;
     if (pthread_create(&busy, NULL, busy_thread, NULL) != 0) bh_setup_error("pthread_create");
