@@ -319,8 +319,13 @@ int sleep_until_round_over(BarrierObject* object, const BarrierConstants& consta
       // its round is not over (a round may be released, and its memory
       // released after it, but the memory is not released by a protection).
       // The kernel cannot sleep on the word now: nap until the deadline,
-      // then look again. A handler (EINTR) keeps the deadline.
-      if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nullptr) == 0) {
+      // then look again. A handler (EINTR) keeps the deadline. The nap is a
+      // futex wait on a word of our own that nobody wakes: a raw system
+      // call, so no cancellation point inside the wait (clock_nanosleep is
+      // one), and errno stays as it was.
+      const uint32_t nap_word = 0;
+      if (futex_wait_bitset_until(&nap_word, 0, FUTEX_BITSET_MATCH_ANY, FutexScope::kPrivate,
+                                  deadline) == ETIMEDOUT) {
         recheck_ns = recheck_ns < longest / 2 ? recheck_ns * 2 : longest;
         deadline = next_deadline();
       }

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -90,7 +91,7 @@ MappingFacts scan_for(int fd, const void* address) {
   MappingFacts facts;
   bool found = false;
   while (!found) {
-    const ssize_t got = read(fd, buffer + filled, sizeof(buffer) - filled);
+    const ssize_t got = syscall(SYS_read, fd, buffer + filled, sizeof(buffer) - filled);
     if (got <= 0) break;
     filled += static_cast<size_t>(got);
     size_t line_start = 0;
@@ -108,15 +109,19 @@ MappingFacts scan_for(int fd, const void* address) {
 }
 
 // Opens /proc/self/maps, asks `lookup(fd)`, closes it; errno as it was.
+// Raw system calls for the file: open, read and close of the C library are
+// cancellation points, and neither pthread_barrier_init nor
+// pthread_barrier_wait (which asks after a fault) is one.
 // Nothing found (kUnknown) when the file cannot be opened (/proc not mounted).
 template <typename Lookup>
 MappingFacts with_maps_file(Lookup lookup) {
   const int saved_errno = errno;
-  const int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+  const int fd =
+      static_cast<int>(syscall(SYS_openat, AT_FDCWD, "/proc/self/maps", O_RDONLY | O_CLOEXEC));
   MappingFacts facts;
   if (fd >= 0) {
     facts = lookup(fd);
-    close(fd);
+    syscall(SYS_close, fd);
   }
   errno = saved_errno;
   return facts;
