@@ -43,6 +43,7 @@
 #include "os/cpu_relax.h"
 #include "os/futex.h"
 #include "os/mapping_kind.h"
+#include "os/read_protected_memory.h"
 #include "os/read_without_fault.h"
 #include "robust/robust_membership.h"
 #include "barrier/stuck_wait_watch.h"
@@ -137,6 +138,28 @@ Round classify_without_fault(const BarrierObject* object, const BarrierConstants
                                  wake_bit_for(round), scope, past) == ETIMEDOUT
              ? Round::kOpen
              : Round::kReleased;
+}
+
+// The same, for memory that this process may not read (PROT_NONE) but that
+// is still mapped: through /proc/self/mem. Is the protected page still this
+// waiter's barrier, in an open round? A round may complete and its memory be
+// protected after it, or released and another protected mapping take its
+// address: those rounds are over (kReleased, or kGone if the page went
+// meanwhile). kOpen also when the page cannot be read so (the caller naps
+// and asks again).
+Round classify_protected(const BarrierObject* object, const BarrierConstants& constants,
+                         uint32_t round) {
+  uint64_t copy[sizeof(BarrierObject) / sizeof(uint64_t)];
+  switch (read_protected_memory(object, copy, sizeof(copy))) {
+    case FaultFreeRead::kUnmapped:
+      return Round::kGone;
+    case FaultFreeRead::kCopied:
+      // The layout as in classify_without_fault.
+      return classify(constants, round, copy[0], static_cast<uint32_t>(copy[2] >> 32), copy[3]);
+    case FaultFreeRead::kUnavailable:
+      break;
+  }
+  return Round::kOpen;
 }
 
 // How the bounded phase inside the exit window ended.
@@ -314,15 +337,19 @@ int sleep_until_round_over(BarrierObject* object, const BarrierConstants& consta
                                                wake_bit_for(round), scope, deadline);
     if (result == EINTR) continue;  // a handler ran: same deadline
     if (result == EFAULT && in_unreadable_shared_mapping(object)) {
-      // The page is still mapped, but a thread of this process took away
-      // access to it (mprotect PROT_NONE): the barrier is still there, and
-      // its round is not over (a round may be released, and its memory
-      // released after it, but the memory is not released by a protection).
-      // The kernel cannot sleep on the word now: nap until the deadline,
-      // then look again. A handler (EINTR) keeps the deadline. The nap is a
-      // futex wait on a word of our own that nobody wakes: a raw system
-      // call, so no cancellation point inside the wait (clock_nanosleep is
-      // one), and errno stays as it was.
+      // The page is still mapped, but access to it was taken away (mprotect
+      // PROT_NONE). Either a thread of this process protected the barrier
+      // while its round is open, or the round completed and its memory was
+      // protected, or released and another protected mapping took its place:
+      // only the bytes there tell (a page protected for good would otherwise
+      // hold this sleeper for ever).
+      seen = classify_protected(object, constants, round);
+      if (seen != Round::kOpen) break;
+      // Still this round, which the kernel cannot sleep on now: nap until
+      // the deadline, then look again. A handler (EINTR) keeps the deadline.
+      // The nap is a futex wait on a word of our own that nobody wakes: a
+      // raw system call, so no cancellation point inside the wait
+      // (clock_nanosleep is one), and errno stays as it was.
       const uint32_t nap_word = 0;
       if (futex_wait_bitset_until(&nap_word, 0, FUTEX_BITSET_MATCH_ANY, FutexScope::kPrivate,
                                   deadline) == ETIMEDOUT) {
