@@ -353,6 +353,11 @@ int sleep_until_round_over(BarrierObject* object, const BarrierConstants& consta
       const uint32_t nap_word = 0;
       if (futex_wait_bitset_until(&nap_word, 0, FUTEX_BITSET_MATCH_ANY, FutexScope::kPrivate,
                                   deadline) == ETIMEDOUT) {
+        // The watchdog's look, as after a timed sleep (it reads the state
+        // through the kernel, so the protection costs it only the arrivals).
+        // No membership check: a break writes the object, which this
+        // process cannot while it is protected.
+        watch.on_wake_up();
         recheck_ns = recheck_ns < longest / 2 ? recheck_ns * 2 : longest;
         deadline = next_deadline();
       }
