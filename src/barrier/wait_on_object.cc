@@ -145,21 +145,24 @@ Round classify_without_fault(const BarrierObject* object, const BarrierConstants
 // waiter's barrier, in an open round? A round may complete and its memory be
 // protected after it, or released and another protected mapping take its
 // address: those rounds are over (kReleased, or kGone if the page went
-// meanwhile). kOpen also when the page cannot be read so (the caller naps
-// and asks again).
-Round classify_protected(const BarrierObject* object, const BarrierConstants& constants,
-                         uint32_t round) {
+// meanwhile). False when the page cannot be read so (/proc/self/mem not
+// readable): the caller then answers as for released memory, as it did
+// before it could tell, rather than nap on a page it cannot see.
+bool classify_protected(const BarrierObject* object, const BarrierConstants& constants,
+                        uint32_t round, Round* seen) {
   uint64_t copy[sizeof(BarrierObject) / sizeof(uint64_t)];
   switch (read_protected_memory(object, copy, sizeof(copy))) {
     case FaultFreeRead::kUnmapped:
-      return Round::kGone;
+      *seen = Round::kGone;
+      return true;
     case FaultFreeRead::kCopied:
       // The layout as in classify_without_fault.
-      return classify(constants, round, copy[0], static_cast<uint32_t>(copy[2] >> 32), copy[3]);
+      *seen = classify(constants, round, copy[0], static_cast<uint32_t>(copy[2] >> 32), copy[3]);
+      return true;
     case FaultFreeRead::kUnavailable:
       break;
   }
-  return Round::kOpen;
+  return false;
 }
 
 // How the bounded phase inside the exit window ended.
@@ -336,14 +339,14 @@ int sleep_until_round_over(BarrierObject* object, const BarrierConstants& consta
     const int result = futex_wait_bitset_until(futex_word, sleeping_futex_value(round),
                                                wake_bit_for(round), scope, deadline);
     if (result == EINTR) continue;  // a handler ran: same deadline
-    if (result == EFAULT && in_unreadable_shared_mapping(object)) {
+    if (result == EFAULT && in_unreadable_shared_mapping(object) &&
+        classify_protected(object, constants, round, &seen)) {
       // The page is still mapped, but access to it was taken away (mprotect
       // PROT_NONE). Either a thread of this process protected the barrier
       // while its round is open, or the round completed and its memory was
       // protected, or released and another protected mapping took its place:
       // only the bytes there tell (a page protected for good would otherwise
       // hold this sleeper for ever).
-      seen = classify_protected(object, constants, round);
       if (seen != Round::kOpen) break;
       // Still this round, which the kernel cannot sleep on now: nap until
       // the deadline, then look again. A handler (EINTR) keeps the deadline.
