@@ -113,21 +113,34 @@ Round classify_in_window(const BarrierObject* object, const BarrierConstants& co
                   object->check.load(std::memory_order_relaxed));
 }
 
-// The same, through the kernel, so an unmapped page answers "released"
-// instead of faulting (rule 2).
-Round classify_without_fault(const BarrierObject* object, const BarrierConstants& constants,
-                             uint32_t round, FutexScope scope) {
+// Copies the object with `read` (a FaultFreeRead reader: through the
+// kernel, so that a vanished page is an answer, not SIGSEGV) and classifies
+// the copy: kGone if the page is not mapped. False when `read` could not
+// read at all (kUnavailable).
+bool classify_copy(FaultFreeRead (*read)(const void*, void*, size_t), const BarrierObject* object,
+                   const BarrierConstants& constants, uint32_t round, Round* seen) {
   uint64_t copy[sizeof(BarrierObject) / sizeof(uint64_t)];
-  switch (read_without_fault(object, copy, sizeof(copy))) {
+  switch (read(object, copy, sizeof(copy))) {
     case FaultFreeRead::kUnmapped:
-      return Round::kGone;
+      *seen = Round::kGone;
+      return true;
     case FaultFreeRead::kCopied:
       // copy[0] is the state word, the high half of copy[2] the generation,
       // copy[3] the check (contract/barrier_layout.h).
-      return classify(constants, round, copy[0], static_cast<uint32_t>(copy[2] >> 32), copy[3]);
+      *seen = classify(constants, round, copy[0], static_cast<uint32_t>(copy[2] >> 32), copy[3]);
+      return true;
     case FaultFreeRead::kUnavailable:
       break;
   }
+  return false;
+}
+
+// As classify_in_window, but through the kernel (process_vm_readv), so an
+// unmapped page answers "gone" instead of faulting (rule 2).
+Round classify_without_fault(const BarrierObject* object, const BarrierConstants& constants,
+                             uint32_t round, FutexScope scope) {
+  Round seen;
+  if (classify_copy(read_without_fault, object, constants, round, &seen)) return seen;
   // No process_vm_readv: compare the futex word alone, with a deadline
   // already past (ETIMEDOUT = still equal). It cannot see the broken bit
   // (low half); breakers wake every sleeper, and without the bit a woken
@@ -140,8 +153,8 @@ Round classify_without_fault(const BarrierObject* object, const BarrierConstants
              : Round::kReleased;
 }
 
-// The same, for memory that this process may not read (PROT_NONE) but that
-// is still mapped: through /proc/self/mem. Is the protected page still this
+// As classify_without_fault, for memory that this process may not read
+// (PROT_NONE) but that is still mapped: through /proc/self/mem. Is the protected page still this
 // waiter's barrier, in an open round? A round may complete and its memory be
 // protected after it, or released and another protected mapping take its
 // address: those rounds are over (kReleased, or kGone if the page went
@@ -150,19 +163,7 @@ Round classify_without_fault(const BarrierObject* object, const BarrierConstants
 // before it could tell, rather than nap on a page it cannot see.
 bool classify_protected(const BarrierObject* object, const BarrierConstants& constants,
                         uint32_t round, Round* seen) {
-  uint64_t copy[sizeof(BarrierObject) / sizeof(uint64_t)];
-  switch (read_protected_memory(object, copy, sizeof(copy))) {
-    case FaultFreeRead::kUnmapped:
-      *seen = Round::kGone;
-      return true;
-    case FaultFreeRead::kCopied:
-      // The layout as in classify_without_fault.
-      *seen = classify(constants, round, copy[0], static_cast<uint32_t>(copy[2] >> 32), copy[3]);
-      return true;
-    case FaultFreeRead::kUnavailable:
-      break;
-  }
-  return false;
+  return classify_copy(read_protected_memory, object, constants, round, seen);
 }
 
 // How the bounded phase inside the exit window ended.
