@@ -1,6 +1,5 @@
 #include "os/mapping_kind.h"
 
-#include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -11,6 +10,7 @@
 #include <cstring>
 
 #include "os/page_size.h"
+#include "os/proc_self_file.h"
 
 namespace bshim {
 namespace {
@@ -108,22 +108,13 @@ MappingFacts scan_for(int fd, const void* address) {
   return found ? facts : MappingFacts{};
 }
 
-// Opens /proc/self/maps, asks `lookup(fd)`, closes it; errno as it was.
-// Raw system calls for the file: open, read and close of the C library are
-// cancellation points, and neither pthread_barrier_init nor
-// pthread_barrier_wait (which asks after a fault) is one.
-// Nothing found (kUnknown) when the file cannot be opened (/proc not mounted).
+// Opens /proc/self/maps, asks `lookup(fd)`, closes it (with_proc_self_file:
+// no cancellation point, errno as it was). Nothing found (kUnknown) when the
+// file cannot be opened (/proc not mounted).
 template <typename Lookup>
 MappingFacts with_maps_file(Lookup lookup) {
-  const int saved_errno = errno;
-  const int fd =
-      static_cast<int>(syscall(SYS_openat, AT_FDCWD, "/proc/self/maps", O_RDONLY | O_CLOEXEC));
   MappingFacts facts;
-  if (fd >= 0) {
-    facts = lookup(fd);
-    syscall(SYS_close, fd);
-  }
-  errno = saved_errno;
+  with_proc_self_file("/proc/self/maps", [&](int fd) { facts = lookup(fd); });
   return facts;
 }
 
