@@ -10,15 +10,13 @@
  * the watchdog's "waiting" line once the round is over.  Exits 0 if found,
  * 1 if not, 2 on a setup error, 3 if it bounded itself. */
 #define _GNU_SOURCE
+/* bh_sleep_ms and bh_wait_until_asleep only (this program keeps its own
+ * exit codes, without the behaviour harness). */
+#include "../behaviour/behaviour.h"
+
 #include <fcntl.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdio.h>
-#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
 
 enum { PROTECTED_MS = 1500, SELF_LIMIT_SECONDS = 20 };
 
@@ -26,42 +24,16 @@ static pthread_barrier_t *barrier;
 static size_t page;
 static atomic_int sleeper_tid;
 
-static void sleep_ms(long ms)
-{
-    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&t, &t) != 0) {
-    }
-}
-
-static char task_state(pid_t tid)
-{
-    char path[64], text[512];
-    snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return '?';
-    ssize_t n = read(fd, text, sizeof text - 1);
-    close(fd);
-    if (n <= 0)
-        return '?';
-    text[n] = '\0';
-    char *close_paren = strrchr(text, ')');
-    return close_paren && close_paren[1] == ' ' ? close_paren[2] : '?';
-}
-
 static void *protector(void *arg)
 {
     (void)arg;
     while (atomic_load(&sleeper_tid) == 0)
-        sleep_ms(1);
-    for (int i = 0; task_state(atomic_load(&sleeper_tid)) != 'S'; i++) {
-        if (i == 5000)
-            _exit(2);
-        sleep_ms(1);
-    }
+        bh_sleep_ms(1);
+    if (bh_wait_until_asleep(atomic_load(&sleeper_tid), 5000) != 0)
+        _exit(2);
     if (mprotect(barrier, page, PROT_NONE) != 0)
         _exit(2);
-    sleep_ms(PROTECTED_MS);
+    bh_sleep_ms(PROTECTED_MS);
     if (mprotect(barrier, page, PROT_READ | PROT_WRITE) != 0)
         _exit(2);
     pthread_barrier_wait(barrier);
